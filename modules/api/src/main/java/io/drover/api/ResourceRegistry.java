@@ -1,0 +1,70 @@
+package io.drover.api;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Every kind Drover serves. Discovery, OpenAPI, routing and storage all read this one list. */
+public final class ResourceRegistry {
+  private ResourceRegistry() {}
+
+  public static final ResourceType NAMESPACE = new ResourceType("", "v1", "Namespace", "namespaces", "namespace",
+      false, List.of("ns"), List.of(), List.of("status", "finalize"), Namespace.class);
+  public static final ResourceType NODE = new ResourceType("", "v1", "Node", "nodes", "node",
+      false, List.of("no"), List.of(), List.of("status"), Node.class);
+  public static final ResourceType CONFIG_MAP = new ResourceType("", "v1", "ConfigMap", "configmaps", "configmap",
+      true, List.of("cm"), List.of(), List.of(), ConfigMap.class);
+  public static final ResourceType SECRET = new ResourceType("", "v1", "Secret", "secrets", "secret",
+      true, List.of(), List.of(), List.of(), Secret.class);
+  public static final ResourceType POD = new ResourceType("", "v1", "Pod", "pods", "pod",
+      true, List.of("po"), List.of("all"), List.of("status"), Pod.class);
+  public static final ResourceType EVENT = new ResourceType("", "v1", "Event", "events", "event",
+      true, List.of("ev"), List.of(), List.of(), Event.class);
+  public static final ResourceType SERVICE = new ResourceType("", "v1", "Service", "services", "service",
+      true, List.of("svc"), List.of("all"), List.of("status"), Service.class);
+  public static final ResourceType DEPLOYMENT = new ResourceType("apps", "v1", "Deployment", "deployments",
+      "deployment", true, List.of("deploy"), List.of("all"), List.of("status", "scale"), Deployment.class);
+  public static final ResourceType REPLICA_SET = new ResourceType("apps", "v1", "ReplicaSet", "replicasets",
+      "replicaset", true, List.of("rs"), List.of("all"), List.of("status", "scale"), ReplicaSet.class);
+
+  public static final List<ResourceType> ALL = List.of(NAMESPACE, NODE, CONFIG_MAP, SECRET, POD, EVENT, SERVICE,
+      DEPLOYMENT, REPLICA_SET);
+
+  /** Group name to its versions' resources, core group first, in a stable order. */
+  public static Map<String, List<ResourceType>> byGroup() {
+    Map<String, List<ResourceType>> groups = new LinkedHashMap<>();
+    groups.put("", new ArrayList<>());
+    for (ResourceType type : ALL) {
+      groups.computeIfAbsent(type.group(), g -> new ArrayList<>()).add(type);
+    }
+    return groups;
+  }
+
+  public static Optional<ResourceType> byPlural(String group, String version, String plural) {
+    return ALL.stream()
+        .filter(t -> t.group().equals(group) && t.version().equals(version) && t.plural().equals(plural))
+        .findFirst();
+  }
+
+  /** By apiVersion ("v1", "apps/v1") and kind, as written in a manifest. */
+  public static Optional<ResourceType> byKind(String apiVersion, String kind) {
+    return ALL.stream().filter(t -> t.apiVersion().equals(apiVersion) && t.kind().equals(kind)).findFirst();
+  }
+
+  public static Optional<ResourceType> byKey(String objectKey) {
+    String[] parts = objectKey.split("/", 4);
+    String group = parts[0].equals("core") ? "" : parts[0];
+    return ALL.stream().filter(t -> t.group().equals(group) && t.kind().equals(parts[1])).findFirst();
+  }
+}
