@@ -1,0 +1,192 @@
+package io.drover.apiserver;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
+import io.drover.api.ApiException;
+import io.drover.api.Json;
+import io.drover.api.discovery.Discovery;
+import io.drover.api.openapi.OpenApi;
+import io.drover.control.store.ObjectService;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Kubernetes REST API of one member: version, discovery, OpenAPI, health, and the resources. Every error is
+ * answered as a Kubernetes Status; nothing a client sends can fail the server.
+ */
+public final class ApiServer {
+  private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+
+  /** The Kubernetes version Drover speaks; the kubectl dispatcher on these machines picks its binary by it. */
+  public static final String KUBERNETES_MINOR = "32";
+
+  private final ActorSystem<?> system;
+  private final ResourceHandler resources;
+  private final long maxBodyBytes;
+  private final Duration requestTimeout;
+
+  public ApiServer(ActorSystem<?> system, ObjectService service) {
+    Config config = system.settings().config().getConfig("drover.api");
+    this.system = system;
+    this.maxBodyBytes = config.getBytes("max-body-bytes");
+    this.requestTimeout = config.getDuration("request-timeout");
+    this.resources = new ResourceHandler(system, service, config.getDuration("max-watch-timeout"),
+        config.getInt("max-list-limit"), Clock.systemUTC());
+    Duration bookmarkInterval = config.getDuration("bookmark-interval");
+    system.scheduler().scheduleAtFixedRate(bookmarkInterval, bookmarkInterval, service.store()::bookmark,
+        system.executionContext());
+  }
+
+  public CompletionStage<ServerBinding> bind(String host, int port) {
+    return Http.get(system).newServerAt(host, port).bind(this::handle);
+  }
+
+  /** Answers one request; failures of any kind become a Status response. */
+  public CompletionStage<HttpResponse> handle(HttpRequest request) {
+    CompletionStage<HttpResponse> response;
+    try {
+      response = route(request);
+    } catch (RuntimeException e) {
+      response = CompletableFuture.failedFuture(e);
+    }
+    return response.exceptionally(error -> {
+      ApiException api = ObjectService.unwrap(error);
+      if (api == null) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+            ? c.getCause() : error;
+        if (cause instanceof EntityStreamSizeException) {
+          api = ApiException.tooLarge(maxBodyBytes);
+        } else {
+          log.error("{} {} failed", request.method().value(), request.getUri().path(), cause);
+          api = ApiException.internal(String.valueOf(cause.getMessage()));
+        }
+      }
+      return HttpBodies.status(api);
+    });
+  }
+
+  private CompletionStage<HttpResponse> route(HttpRequest request) {
+    String path = request.getUri().path();
+    String[] segments = Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).toArray(String[]::new);
+    String accept = request.getHeader("Accept").map(h -> h.value()).orElse("");
+    boolean get = request.method().value().equals("GET");
+    if (segments.length == 0) {
+      return done(get ? HttpBodies.json(200, rootPaths()) : notFound());
+    }
+    switch (segments[0]) {
+      case "version":
+        return done(HttpBodies.json(200, version()));
+      case "healthz", "livez", "readyz":
+        return done(HttpBodies.text(200, "ok"));
+      case "openapi":
+        return done(openApi(segments));
+      case "api":
+        if (segments.length == 1) {
+          return done(discovery(accept, Discovery::aggregatedCore, Discovery.apiVersions()));
+        }
+        if (!segments[1].equals("v1")) return done(notFound());
+        if (segments.length == 2) return done(found(Discovery.resourceList("", "v1")));
+        return resource(request, "", "v1", Arrays.copyOfRange(segments, 2, segments.length));
+      case "apis":
+        if (segments.length == 1) {
+          return done(discovery(accept, Discovery::aggregatedGroups, Discovery.apiGroupList()));
+        }
+        if (segments.length == 2) return done(found(Discovery.apiGroup(segments[1])));
+        if (segments.length == 3) return done(found(Discovery.resourceList(segments[1], segments[2])));
+        return resource(request, segments[1], segments[2], Arrays.copyOfRange(segments, 3, segments.length));
+      default:
+        return done(notFound());
+    }
+  }
+
+  private CompletionStage<HttpResponse> resource(HttpRequest request, String group, String version, String[] rest) {
+    Optional<ResourcePath> path = ResourcePath.parse(group, version, rest);
+    if (path.isEmpty()) return done(notFound());
+    String method = request.method().value();
+    boolean hasBody = method.equals("POST") || method.equals("PUT") || method.equals("PATCH")
+        || method.equals("DELETE");
+    if (!hasBody) {
+      request.discardEntityBytes(system);
+      return resources.handle(request, path.get(), new byte[0]);
+    }
+    return request.entity().withSizeLimit(maxBodyBytes)
+        .toStrict(requestTimeout.toMillis(), system)
+        .thenCompose(strict -> resources.handle(request, path.get(), strict.getData().toArray()));
+  }
+
+  /** Aggregated discovery when the client asks for it (with the exact Content-Type it expects), else legacy. */
+  private static HttpResponse discovery(String accept, Function<String, ObjectNode> aggregated, ObjectNode legacy) {
+    if (accept.contains("as=APIGroupDiscoveryList")) {
+      if (accept.contains("v=v2;") || accept.contains("v=v2,") || accept.matches(".*v=v2(;|,|$).*")) {
+        return HttpBodies.json(200, aggregated.apply("apidiscovery.k8s.io/v2"),
+            contentType(Discovery.AGGREGATED_V2));
+      }
+      if (accept.contains("v=v2beta1")) {
+        return HttpBodies.json(200, aggregated.apply("apidiscovery.k8s.io/v2beta1"),
+            contentType(Discovery.AGGREGATED_V2BETA1));
+      }
+    }
+    return HttpBodies.json(200, legacy);
+  }
+
+  private static ContentType contentType(String value) {
+    return ContentTypes.parse(value);
+  }
+
+  private static HttpResponse openApi(String[] segments) {
+    if (segments.length == 2 && segments[1].equals("v2")) return found(OpenApi.v2());
+    if (segments.length == 2 && segments[1].equals("v3")) return found(OpenApi.v3Index());
+    if (segments.length > 2 && segments[1].equals("v3")) {
+      return found(OpenApi.v3GroupVersion(String.join("/", Arrays.copyOfRange(segments, 2, segments.length))));
+    }
+    return notFound();
+  }
+
+  static ObjectNode version() {
+    ObjectNode version = Json.MAPPER.createObjectNode();
+    version.put("major", "1").put("minor", KUBERNETES_MINOR)
+        .put("gitVersion", "v1." + KUBERNETES_MINOR + ".0+drover")
+        .put("gitCommit", "drover").put("gitTreeState", "clean").put("buildDate", "2026-01-01T00:00:00Z")
+        .put("goVersion", "java" + Runtime.version().feature()).put("compiler", "javac")
+        .put("platform", System.getProperty("os.name").toLowerCase() + "/"
+            + System.getProperty("os.arch").replace("x86_64", "amd64"));
+    return version;
+  }
+
+  private static ObjectNode rootPaths() {
+    ObjectNode root = Json.MAPPER.createObjectNode();
+    var paths = root.putArray("paths");
+    for (String p : new String[] {"/api", "/api/v1", "/apis", "/healthz", "/livez", "/openapi/v2", "/openapi/v3",
+        "/readyz", "/version"}) {
+      paths.add(p);
+    }
+    return root;
+  }
+
+  private static HttpResponse found(ObjectNode body) {
+    return body == null ? notFound() : HttpBodies.json(200, body);
+  }
+
+  private static HttpResponse notFound() {
+    return HttpBodies.status(ApiException.notFound("the server could not find the requested resource"));
+  }
+
+  private static CompletionStage<HttpResponse> done(HttpResponse response) {
+    return CompletableFuture.completedFuture(response);
+  }
+}

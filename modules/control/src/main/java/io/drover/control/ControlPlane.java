@@ -1,0 +1,76 @@
+package io.drover.control;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
+import io.drover.api.Json;
+import io.drover.api.ResourceRegistry;
+import io.drover.control.namespace.NamespaceController;
+import io.drover.control.store.ObjectEntity;
+import io.drover.control.store.ObjectService;
+import io.drover.control.store.ObjectStore;
+import io.drover.control.store.WriteOptions;
+import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+
+/**
+ * What a control-plane member runs: the object entities (sharded), this member's read side, the write path, and
+ * the namespace controller. {@link #start} completes once the read side has replayed the journal and the
+ * built-in namespaces exist.
+ */
+public final class ControlPlane {
+  /** Namespaces that exist from the first start, as in Kubernetes. */
+  public static final List<String> BUILT_IN_NAMESPACES = List.of("default", "kube-system", "kube-public",
+      "kube-node-lease");
+
+  private final ObjectStore store;
+  private final ObjectService service;
+
+  private ControlPlane(ObjectStore store, ObjectService service) {
+    this.store = store;
+    this.service = service;
+  }
+
+  public ObjectStore store() {
+    return store;
+  }
+
+  public ObjectService service() {
+    return service;
+  }
+
+  public static CompletionStage<ControlPlane> start(ActorSystem<?> system) {
+    Config config = system.settings().config().getConfig("drover");
+    ObjectStore store = new ObjectStore(config.getInt("store.watch-window-events"),
+        config.getInt("store.watcher-buffer-events"));
+    ObjectService service = new ObjectService(system, store, config.getDuration("api.request-timeout"));
+    ControlPlane plane = new ControlPlane(store, service);
+    // The journal's tables are created on first start (H2 file or PostgreSQL); later starts find them.
+    return SchemaUtils.createIfNotExists(system).thenCompose(schema -> {
+      ObjectEntity.init(system, config.getInt("store.snapshot-every-events"));
+      store.start(system);
+      return store.ready();
+    }).thenCompose(ready -> {
+      system.systemActorOf(NamespaceController.create(service,
+          config.getDuration("store.namespace-resync-interval")), "namespace-controller", Props.empty());
+      return plane.ensureBuiltInNamespaces();
+    }).thenApply(done -> plane);
+  }
+
+  private CompletionStage<Void> ensureBuiltInNamespaces() {
+    CompletableFuture<?>[] creations = BUILT_IN_NAMESPACES.stream()
+        .filter(name -> store.get(ResourceRegistry.NAMESPACE, "", name).isEmpty())
+        .map(name -> {
+          ObjectNode namespace = Json.MAPPER.createObjectNode();
+          namespace.putObject("metadata").put("name", name);
+          return service.create(ResourceRegistry.NAMESPACE, null, namespace, WriteOptions.DEFAULT)
+              .exceptionally(error -> null) // another member created it first
+              .toCompletableFuture();
+        })
+        .toArray(CompletableFuture[]::new);
+    return CompletableFuture.allOf(creations);
+  }
+}

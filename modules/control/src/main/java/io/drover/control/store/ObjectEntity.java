@@ -1,0 +1,365 @@
+package io.drover.control.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.api.Json;
+import io.drover.api.ResourceRegistry;
+import io.drover.api.ResourceType;
+import io.drover.control.CborSerializable;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+
+/**
+ * The single writer of one Kubernetes object (any kind), keyed {@code group/Kind/namespace/name}. It owns what
+ * must be decided against the latest version: existence, optimistic concurrency, uid and creation time,
+ * generation, the status subresource split, and finalizers. Defaulting and validation happen before a command
+ * reaches it (they need no state); the resourceVersion is the event's ordering in the journal, assigned by the
+ * read side ({@link ObjectStore}), so within the entity a version is its event sequence number.
+ */
+public final class ObjectEntity
+    extends EventSourcedBehaviorWithEnforcedReplies<ObjectEntity.Command, ObjectEntity.Event, ObjectEntity.State> {
+
+  public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "Object");
+  /** Every event carries this tag: the read side follows one totally ordered stream of all objects. */
+  public static final String TAG = "object";
+
+  // --- commands ---
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** Which part of the object an update may change. */
+  public enum Scope {
+    /** Everything but status (for kinds with a status subresource) and system metadata. */
+    MAIN,
+    /** Only status: the {@code /status} subresource. */
+    STATUS,
+    /** Only the namespace's spec.finalizers: the {@code /finalize} subresource. */
+    FINALIZE
+  }
+
+  public record Create(ObjectNode object, boolean dryRun, ActorRef<Result> replyTo) implements Command {}
+
+  /** expectedVersion 0 means unconditional (no resourceVersion given). */
+  public record Update(ObjectNode object, long expectedVersion, Scope scope, boolean dryRun,
+      ActorRef<Result> replyTo) implements Command {}
+
+  /** Preconditions: expectedUid null and expectedVersion 0 mean none. */
+  public record Delete(String expectedUid, long expectedVersion, boolean dryRun, ActorRef<Result> replyTo)
+      implements Command {}
+
+  public record Get(ActorRef<Result> replyTo) implements Command {}
+
+  // --- replies ---
+
+  public sealed interface Result extends CborSerializable {}
+
+  /**
+   * The object as stored (without resourceVersion) after the command, at entity version {@code version}.
+   * {@code deleted} when the command removed it (the object is its last state).
+   */
+  public record Done(ObjectNode object, long version, boolean deleted) implements Result {}
+
+  /** A refusal, nothing persisted; code and reason as in a Kubernetes Status. */
+  public record Refused(int code, String reason, String message) implements Result {}
+
+  // --- events: the persisted, versioned format. Each carries the whole object as stored. ---
+
+  public sealed interface Event extends CborSerializable {
+    ObjectNode object();
+  }
+
+  public record Created(ObjectNode object) implements Event {}
+
+  public record Updated(ObjectNode object) implements Event {}
+
+  public record Deleted(ObjectNode object) implements Event {}
+
+  // --- state ---
+
+  /** {@code object} is null while the object does not exist; {@code version} counts events (= sequence number). */
+  public record State(ObjectNode object, long version) implements CborSerializable {
+    static final State EMPTY = new State(null, 0);
+
+    boolean exists() {
+      return object != null;
+    }
+
+    State apply(Event event) {
+      return new State(event instanceof Deleted ? null : event.object(), version + 1);
+    }
+  }
+
+  // --- set-up ---
+
+  public static void init(ActorSystem<?> system, int snapshotEveryEvents) {
+    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
+            ctx -> create(ctx.getEntityId(), snapshotEveryEvents, Clock.systemUTC()))
+        .withRole("control-plane"));
+  }
+
+  public static Behavior<Command> create(String objectKey, int snapshotEveryEvents, Clock clock) {
+    ResourceType type = ResourceRegistry.byKey(objectKey)
+        .orElseThrow(() -> new IllegalArgumentException("no resource type for key " + objectKey));
+    return new ObjectEntity(objectKey, type, snapshotEveryEvents, clock);
+  }
+
+  public static PersistenceId persistenceId(String objectKey) {
+    return PersistenceId.of(ENTITY_TYPE_KEY.name(), objectKey);
+  }
+
+  /** The object key inside a persistence id written by {@link #persistenceId}. */
+  public static String objectKeyOf(String persistenceId) {
+    return persistenceId.substring(ENTITY_TYPE_KEY.name().length() + 1);
+  }
+
+  private final String objectKey;
+  private final ResourceType type;
+  private final int snapshotEveryEvents;
+  private final Clock clock;
+
+  private ObjectEntity(String objectKey, ResourceType type, int snapshotEveryEvents, Clock clock) {
+    super(persistenceId(objectKey), SupervisorStrategy.restartWithBackoff(
+        Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    this.objectKey = objectKey;
+    this.type = type;
+    this.snapshotEveryEvents = snapshotEveryEvents;
+    this.clock = clock;
+  }
+
+  @Override
+  public State emptyState() {
+    return State.EMPTY;
+  }
+
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return Set.of(TAG);
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(snapshotEveryEvents, 2);
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    return newCommandHandlerWithReplyBuilder().forAnyState()
+        .onCommand(Create.class, this::onCreate)
+        .onCommand(Update.class, this::onUpdate)
+        .onCommand(Delete.class, this::onDelete)
+        .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), state.exists()
+            ? new Done(state.object(), state.version(), false) : notFound()))
+        .build();
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent(State::apply);
+  }
+
+  private ReplyEffect<Event, State> onCreate(State state, Create cmd) {
+    if (state.exists()) {
+      String message = type.resourceLabel() + " \"" + name() + "\" already exists";
+      if (isDeleting(state.object())) {
+        message = "object is being deleted: " + message;
+      }
+      return Effect().reply(cmd.replyTo(), new Refused(409, "AlreadyExists", message));
+    }
+    ObjectNode object = cmd.object().deepCopy();
+    ObjectNode meta = Json.object(object, "metadata");
+    meta.put("uid", UUID.randomUUID().toString());
+    meta.put("creationTimestamp", now());
+    meta.remove(java.util.List.of("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds",
+        "selfLink", "managedFields"));
+    if (tracksGeneration()) {
+      meta.put("generation", 1);
+    } else {
+      meta.remove("generation");
+    }
+    return persistOrDryRun(new Created(object), cmd.dryRun(), state, cmd.replyTo());
+  }
+
+  private ReplyEffect<Event, State> onUpdate(State state, Update cmd) {
+    if (!state.exists()) {
+      return Effect().reply(cmd.replyTo(), notFound());
+    }
+    if (cmd.expectedVersion() != 0 && cmd.expectedVersion() != state.version()) {
+      return Effect().reply(cmd.replyTo(), conflict(
+          "the object has been modified; please apply your changes to the latest version and try again"));
+    }
+    ObjectNode old = state.object();
+    String givenUid = Json.text(cmd.object(), "metadata.uid");
+    String uid = Json.text(old, "metadata.uid");
+    if (givenUid != null && !givenUid.equals(uid)) {
+      return Effect().reply(cmd.replyTo(), conflict(
+          "Precondition failed: UID in precondition: " + givenUid + ", UID in object meta: " + uid));
+    }
+    ObjectNode updated = switch (cmd.scope()) {
+      case MAIN -> mainUpdate(old, cmd.object());
+      case STATUS -> replaced(old, "status", cmd.object().get("status"));
+      case FINALIZE -> finalizeUpdate(old, cmd.object());
+    };
+    if (isDeleting(old) && addsFinalizer(old, updated)) {
+      return Effect().reply(cmd.replyTo(), new Refused(422, "Invalid", type.kind() + " \"" + name()
+          + "\" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted"));
+    }
+    if (updated.equals(old)) {
+      return Effect().reply(cmd.replyTo(), new Done(old, state.version(), false));
+    }
+    Event event = isDeleting(updated) && pendingFinalizers(updated) == 0 ? new Deleted(updated) : new Updated(updated);
+    return persistOrDryRun(event, cmd.dryRun(), state, cmd.replyTo());
+  }
+
+  private ReplyEffect<Event, State> onDelete(State state, Delete cmd) {
+    if (!state.exists()) {
+      return Effect().reply(cmd.replyTo(), notFound());
+    }
+    ObjectNode old = state.object();
+    String uid = Json.text(old, "metadata.uid");
+    if (cmd.expectedUid() != null && !cmd.expectedUid().equals(uid)) {
+      return Effect().reply(cmd.replyTo(), conflict(
+          "Precondition failed: UID in precondition: " + cmd.expectedUid() + ", UID in object meta: " + uid));
+    }
+    if (cmd.expectedVersion() != 0 && cmd.expectedVersion() != state.version()) {
+      return Effect().reply(cmd.replyTo(), conflict(
+          "the object has been modified; please apply your changes to the latest version and try again"));
+    }
+    if (pendingFinalizers(old) > 0) {
+      if (isDeleting(old)) {
+        return Effect().reply(cmd.replyTo(), new Done(old, state.version(), false));
+      }
+      ObjectNode deleting = old.deepCopy();
+      ObjectNode meta = Json.object(deleting, "metadata");
+      meta.put("deletionTimestamp", now());
+      meta.put("deletionGracePeriodSeconds", 0);
+      if (type == ResourceRegistry.NAMESPACE) {
+        Json.object(deleting, "status").put("phase", "Terminating");
+      }
+      return persistOrDryRun(new Updated(deleting), cmd.dryRun(), state, cmd.replyTo());
+    }
+    return persistOrDryRun(new Deleted(old), cmd.dryRun(), state, cmd.replyTo());
+  }
+
+  private ReplyEffect<Event, State> persistOrDryRun(Event event, boolean dryRun, State state,
+      ActorRef<Result> replyTo) {
+    boolean deleted = event instanceof Deleted;
+    if (dryRun) {
+      return Effect().reply(replyTo, new Done(event.object(), state.version(), deleted));
+    }
+    return Effect().persist(event).thenReply(replyTo, s -> new Done(event.object(), s.version(), deleted));
+  }
+
+  /** A user's update: system metadata and (with a status subresource) status stay as they are. */
+  private ObjectNode mainUpdate(ObjectNode old, ObjectNode given) {
+    ObjectNode updated = given.deepCopy();
+    ObjectNode meta = Json.object(updated, "metadata");
+    JsonNode oldMeta = old.get("metadata");
+    for (String field : new String[] {"name", "namespace", "uid", "creationTimestamp", "deletionTimestamp",
+        "deletionGracePeriodSeconds", "generation"}) {
+      meta.remove(field);
+      if (oldMeta.has(field)) {
+        meta.set(field, oldMeta.get(field));
+      }
+    }
+    meta.remove(java.util.List.of("resourceVersion", "selfLink", "managedFields"));
+    if (type.hasStatus()) {
+      updated.remove("status");
+      if (old.has("status")) {
+        updated.set("status", old.get("status"));
+      }
+    }
+    if (tracksGeneration() && !java.util.Objects.equals(old.get("spec"), updated.get("spec"))) {
+      meta.put("generation", oldMeta.path("generation").asLong(0) + 1);
+    }
+    return updated;
+  }
+
+  private static ObjectNode finalizeUpdate(ObjectNode old, ObjectNode given) {
+    JsonNode finalizers = Json.at(given, "spec.finalizers");
+    ObjectNode updated = old.deepCopy();
+    ObjectNode spec = Json.object(updated, "spec");
+    if (finalizers == null || finalizers.isEmpty()) {
+      spec.remove("finalizers");
+    } else {
+      spec.set("finalizers", finalizers);
+    }
+    return updated;
+  }
+
+  private static ObjectNode replaced(ObjectNode old, String field, JsonNode value) {
+    ObjectNode updated = old.deepCopy();
+    if (value == null || value.isNull()) {
+      updated.remove(field);
+    } else {
+      updated.set(field, value);
+    }
+    return updated;
+  }
+
+  /** metadata.finalizers, plus a namespace's spec.finalizers (the "kubernetes" finalizer empties it). */
+  private int pendingFinalizers(ObjectNode object) {
+    int count = Json.at(object, "metadata.finalizers") instanceof ArrayNode a ? a.size() : 0;
+    if (type == ResourceRegistry.NAMESPACE && Json.at(object, "spec.finalizers") instanceof ArrayNode s) {
+      count += s.size();
+    }
+    return count;
+  }
+
+  private static boolean addsFinalizer(ObjectNode old, ObjectNode updated) {
+    JsonNode before = Json.at(old, "metadata.finalizers");
+    JsonNode after = Json.at(updated, "metadata.finalizers");
+    if (after == null || !after.isArray()) return false;
+    for (JsonNode finalizer : after) {
+      boolean known = false;
+      if (before != null) {
+        for (JsonNode b : before) known |= b.equals(finalizer);
+      }
+      if (!known) return true;
+    }
+    return false;
+  }
+
+  private static boolean isDeleting(ObjectNode object) {
+    return Json.text(object, "metadata.deletionTimestamp") != null;
+  }
+
+  /** Kinds with a spec that controllers reconcile count spec changes in metadata.generation. */
+  private boolean tracksGeneration() {
+    return !type.group().isEmpty();
+  }
+
+  private String name() {
+    return objectKey.substring(objectKey.lastIndexOf('/') + 1);
+  }
+
+  private String now() {
+    return Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  private Refused notFound() {
+    return new Refused(404, "NotFound", type.resourceLabel() + " \"" + name() + "\" not found");
+  }
+
+  private Refused conflict(String why) {
+    return new Refused(409, "Conflict", "Operation cannot be fulfilled on " + type.resourceLabel() + " \""
+        + name() + "\": " + why);
+  }
+}

@@ -1,0 +1,378 @@
+package io.drover.control.store;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.api.ApiException;
+import io.drover.api.Json;
+import io.drover.api.ResourceRegistry;
+import io.drover.api.ResourceType;
+import io.drover.api.patch.PatchType;
+import io.drover.api.patch.Patches;
+import io.drover.api.validation.Admission;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+
+/**
+ * The write path every writer uses (API routes and, later, controllers): it checks and defaults an object like the
+ * apiserver does, sends the command to the object's entity, and answers once this member's read side shows the
+ * result, so a client reads its own writes and gets the resourceVersion the write was given.
+ *
+ * <p>Every method returns a stage; input errors fail it with {@link ApiException}.
+ */
+public final class ObjectService {
+  private static final int MAX_PATCH_ATTEMPTS = 8;
+  private static final String NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
+
+  private final ClusterSharding sharding;
+  private final ObjectStore store;
+  private final Duration timeout;
+  private final SecureRandom random = new SecureRandom();
+
+  public ObjectService(ActorSystem<?> system, ObjectStore store, Duration timeout) {
+    this.sharding = ClusterSharding.get(system);
+    this.store = store;
+    this.timeout = timeout;
+  }
+
+  public ObjectStore store() {
+    return store;
+  }
+
+  public StoredObject get(ResourceType type, String namespace, String name) {
+    return store.get(type, namespace, name).orElseThrow(() -> ApiException.notFound(type, name));
+  }
+
+  // --- create ---
+
+  public CompletionStage<WriteResult> create(ResourceType type, String namespace, ObjectNode body,
+      WriteOptions options) {
+    return guard(() -> {
+      ObjectNode object = body.deepCopy();
+      checkTypeMeta(type, object);
+      ObjectNode meta = Json.object(object, "metadata");
+      String ns = resolveNamespace(type, namespace, meta);
+      if (isBlank(Json.text(meta, "name")) && !isBlank(Json.text(meta, "generateName"))) {
+        meta.put("name", Json.text(meta, "generateName") + randomSuffix());
+      }
+      List<String> warnings = checkFields(type, object, options);
+      if (type.hasStatus() && type != ResourceRegistry.NAMESPACE && type != ResourceRegistry.NODE) {
+        object.remove("status"); // status is written by controllers through /status, not by the creator
+      }
+      ObjectNode admitted = Admission.applyDefaults(type, object);
+      Admission.validate(type, admitted, null);
+      String name = Json.text(admitted, "metadata.name");
+      checkNamespaceAcceptsContent(type, ns, name);
+      String key = type.objectKey(ns, name);
+      return ask(key, replyTo -> new ObjectEntity.Create(admitted, options.dryRun(), replyTo))
+          .thenCompose(result -> finish(type, name, key, result, options, true, warnings));
+    });
+  }
+
+  // --- update (PUT) ---
+
+  /** Replaces the object; its metadata.resourceVersion, when given, must be the current one. */
+  public CompletionStage<WriteResult> update(ResourceType type, String namespace, String name, ObjectNode body,
+      ObjectEntity.Scope scope, WriteOptions options) {
+    return guard(() -> {
+      ObjectNode object = body.deepCopy();
+      checkTypeMeta(type, object);
+      ObjectNode meta = Json.object(object, "metadata");
+      String ns = resolveNamespace(type, namespace, meta);
+      String given = Json.text(meta, "name");
+      if (given == null || given.isEmpty()) {
+        meta.put("name", name);
+      } else if (!given.equals(name)) {
+        throw ApiException.badRequest("the name of the object (" + given
+            + ") does not match the name on the URL (" + name + ")");
+      }
+      StoredObject current = get(type, ns, name);
+      List<String> warnings = checkFields(type, object, options);
+      String rv = Json.text(meta, "resourceVersion");
+      return expectedVersion(type, current, rv).thenCompose(expected ->
+          write(type, ns, name, object, current, scope, expected, options, warnings));
+    });
+  }
+
+  // --- patch ---
+
+  /**
+   * Applies a patch to the current object and writes it with that version as the precondition, retrying on a
+   * conflict with a concurrent writer (the apiserver's GuaranteedUpdate). A server-side apply of an object that
+   * does not exist creates it.
+   */
+  public CompletionStage<WriteResult> patch(ResourceType type, String namespace, String name, PatchType patchType,
+      byte[] patchBody, ObjectEntity.Scope scope, WriteOptions options) {
+    return patchAttempt(type, namespace, name, patchType, patchBody, scope, options, 1);
+  }
+
+  private CompletionStage<WriteResult> patchAttempt(ResourceType type, String namespace, String name,
+      PatchType patchType, byte[] patchBody, ObjectEntity.Scope scope, WriteOptions options, int attempt) {
+    return guard(() -> {
+      String ns = type.namespaced() ? namespace : "";
+      Optional<StoredObject> found = store.get(type, ns, name);
+      if (found.isEmpty()) {
+        if (patchType == PatchType.APPLY_PATCH && scope == ObjectEntity.Scope.MAIN) {
+          ObjectNode applied = Patches.apply(patchType, type, emptyObject(type, ns, name), patchBody);
+          return create(type, ns, applied, options);
+        }
+        throw ApiException.notFound(type, name);
+      }
+      StoredObject current = found.get();
+      ObjectNode patched = Patches.apply(patchType, type, current.object(), patchBody);
+      String rv = Json.text(patched, "metadata.resourceVersion");
+      if (!Long.toString(current.resourceVersion()).equals(rv) && rv != null) {
+        throw conflict(type, name);
+      }
+      List<String> warnings = checkFields(type, patched, options);
+      return write(type, ns, name, patched, current, scope, current.entityVersion(), options, warnings)
+          .exceptionallyCompose(error -> {
+            ApiException api = unwrap(error);
+            boolean retry = api != null && api.code() == 409 && "Conflict".equals(api.reason())
+                && attempt < MAX_PATCH_ATTEMPTS;
+            if (!retry) return CompletableFuture.failedFuture(error);
+            // Our view was older than the entity: catch up with it, then patch the newer object.
+            return catchUp(type.objectKey(ns, name)).thenCompose(ignored -> patchAttempt(type, namespace, name,
+                patchType, patchBody, scope, options, attempt + 1));
+          });
+    });
+  }
+
+  // --- delete ---
+
+  public CompletionStage<WriteResult> delete(ResourceType type, String namespace, String name,
+      DeleteOptions options) {
+    return guard(() -> {
+      String ns = type.namespaced() ? namespace : "";
+      StoredObject current = get(type, ns, name);
+      String key = type.objectKey(ns, name);
+      WriteOptions writeOptions = new WriteOptions(options.dryRun(), WriteOptions.FieldValidation.IGNORE);
+      return expectedVersion(type, current, options.preconditionResourceVersion())
+          .thenCompose(expected -> ask(key, replyTo ->
+              new ObjectEntity.Delete(options.preconditionUid(), expected, options.dryRun(), replyTo)))
+          .thenCompose(result -> finish(type, name, key, result, writeOptions, false, List.of()));
+    });
+  }
+
+  /** Deletes every selected object of a type in a namespace (or all namespaces); answers the deleted objects. */
+  public CompletionStage<List<ObjectNode>> deleteCollection(ResourceType type, String namespace,
+      Predicate<StoredObject> selected, DeleteOptions options) {
+    List<CompletableFuture<ObjectNode>> deletions = new ArrayList<>();
+    for (StoredObject object : store.list(type, namespace).items()) {
+      if (!selected.test(object)) continue;
+      deletions.add(delete(type, object.namespace(), object.name(), options)
+          .thenApply(WriteResult::object)
+          .exceptionally(error -> {
+            ApiException api = unwrap(error);
+            if (api != null && api.code() == 404) return null; // deleted meanwhile
+            throw error instanceof CompletionException c ? c : new CompletionException(error);
+          })
+          .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(deletions.toArray(CompletableFuture[]::new))
+        .thenApply(ignored -> deletions.stream().map(CompletableFuture::join).filter(o -> o != null).toList());
+  }
+
+  // --- shared steps ---
+
+  private CompletionStage<WriteResult> write(ResourceType type, String ns, String name, ObjectNode object,
+      StoredObject current, ObjectEntity.Scope scope, long expectedVersion, WriteOptions options,
+      List<String> warnings) {
+    ObjectNode admitted;
+    if (scope == ObjectEntity.Scope.MAIN) {
+      admitted = Admission.applyDefaults(type, object);
+      Admission.validate(type, admitted, current.object());
+    } else {
+      admitted = object; // status and finalize writes keep the validated spec of the current object
+    }
+    String key = type.objectKey(ns, name);
+    return ask(key, replyTo -> new ObjectEntity.Update(admitted, expectedVersion, scope, options.dryRun(), replyTo))
+        .thenCompose(result -> finish(type, name, key, result, options, false, warnings));
+  }
+
+  /** Turns a client's resourceVersion precondition into the entity version it names (0: none). */
+  private CompletionStage<Long> expectedVersion(ResourceType type, StoredObject current, String resourceVersion) {
+    if (isBlank(resourceVersion)) {
+      return CompletableFuture.completedFuture(0L);
+    }
+    long rv;
+    try {
+      rv = Long.parseLong(resourceVersion);
+    } catch (NumberFormatException e) {
+      throw ApiException.badRequest("invalid resourceVersion \"" + resourceVersion + "\"");
+    }
+    if (rv == current.resourceVersion()) {
+      return CompletableFuture.completedFuture(current.entityVersion());
+    }
+    if (rv < current.resourceVersion()) {
+      throw conflict(type, current.name());
+    }
+    // A version this member has not seen yet (another member answered the client): wait for it, then compare.
+    return within(store.awaitPosition(rv)).thenApply(ignored -> {
+      StoredObject now = get(type, current.namespace(), current.name());
+      if (now.resourceVersion() != rv) throw conflict(type, current.name());
+      return now.entityVersion();
+    });
+  }
+
+  private CompletionStage<WriteResult> finish(ResourceType type, String name, String key,
+      ObjectEntity.Result result, WriteOptions options, boolean created, List<String> warnings) {
+    if (result instanceof ObjectEntity.Refused refused) {
+      throw new ApiException(refused.code(), refused.reason(), refused.message(), type.group(), type.plural(),
+          name, List.of(), null);
+    }
+    ObjectEntity.Done done = (ObjectEntity.Done) result;
+    if (options.dryRun()) {
+      ObjectNode object = done.object().deepCopy();
+      object.put("apiVersion", type.apiVersion()).put("kind", type.kind());
+      return CompletableFuture.completedFuture(new WriteResult(object, created, warnings));
+    }
+    return within(store.awaitEntityVersion(key, done.version())).thenApply(stored -> {
+      ObjectNode object = stored != null ? stored.object() : done.object();
+      return new WriteResult(object, created, warnings);
+    });
+  }
+
+  private CompletionStage<Void> catchUp(String key) {
+    return ask(key, ObjectEntity.Get::new).thenCompose(result -> result instanceof ObjectEntity.Done done
+        ? within(store.awaitEntityVersion(key, done.version())).thenApply(ignored -> (Void) null)
+        : CompletableFuture.completedFuture(null));
+  }
+
+  private CompletionStage<ObjectEntity.Result> ask(String key,
+      Function<ActorRef<ObjectEntity.Result>, ObjectEntity.Command> command) {
+    return sharding.entityRefFor(ObjectEntity.ENTITY_TYPE_KEY, key).ask(command::apply, timeout)
+        .exceptionally(error -> {
+          if (unwrapCause(error) instanceof TimeoutException) {
+            throw ApiException.timeout("the object's entity did not answer within " + timeout.toSeconds() + "s");
+          }
+          throw error instanceof CompletionException c ? c : new CompletionException(error);
+        });
+  }
+
+  private <T> CompletionStage<T> within(CompletionStage<T> stage) {
+    return stage.toCompletableFuture().copy().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .exceptionally(error -> {
+          if (unwrapCause(error) instanceof TimeoutException) {
+            throw ApiException.timeout("the write was not visible within " + timeout.toSeconds() + "s");
+          }
+          throw error instanceof CompletionException c ? c : new CompletionException(error);
+        });
+  }
+
+  private static void checkTypeMeta(ResourceType type, ObjectNode object) {
+    String apiVersion = Json.text(object, "apiVersion");
+    String kind = Json.text(object, "kind");
+    if (apiVersion != null && kind != null && (!apiVersion.equals(type.apiVersion()) || !kind.equals(type.kind()))) {
+      throw ApiException.badRequest("the API version in the data (" + apiVersion
+          + ") does not match the expected API version (" + type.apiVersion() + ")"
+          + (kind.equals(type.kind()) ? "" : " or kind " + kind + " is not " + type.kind()));
+    }
+    object.put("apiVersion", type.apiVersion());
+    object.put("kind", type.kind());
+  }
+
+  /** The namespace an object goes in: the URL's; the body's, when given, must agree. */
+  private static String resolveNamespace(ResourceType type, String urlNamespace, ObjectNode meta) {
+    if (!type.namespaced()) {
+      meta.remove("namespace");
+      return "";
+    }
+    String given = Json.text(meta, "namespace");
+    if (given != null && !given.isEmpty() && urlNamespace != null && !given.equals(urlNamespace)) {
+      throw ApiException.badRequest("the namespace of the provided object does not match the namespace sent on "
+          + "the request");
+    }
+    String ns = urlNamespace != null ? urlNamespace : given;
+    if (isBlank(ns)) ns = "default";
+    meta.put("namespace", ns);
+    return ns;
+  }
+
+  private void checkNamespaceAcceptsContent(ResourceType type, String ns, String name) {
+    if (!type.namespaced()) return;
+    StoredObject namespace = store.get(ResourceRegistry.NAMESPACE, "", ns)
+        .orElseThrow(() -> ApiException.notFound(ResourceRegistry.NAMESPACE, ns));
+    if (Json.text(namespace.object(), "metadata.deletionTimestamp") != null) {
+      throw new ApiException(403, "Forbidden", type.resourceLabel() + " \"" + name + "\" is forbidden: "
+          + "unable to create new content in namespace " + ns + " because it is being terminated",
+          type.group(), type.plural(), name, List.of(new ApiException.Cause("NamespaceTerminating",
+          "namespace " + ns + " is being terminated", "metadata.namespace")), null);
+    }
+  }
+
+  private static List<String> checkFields(ResourceType type, ObjectNode object, WriteOptions options) {
+    if (options.fieldValidation() == WriteOptions.FieldValidation.IGNORE) {
+      Admission.unknownFields(type, object); // still decodes, so type errors answer 400
+      return List.of();
+    }
+    List<String> unknown = Admission.unknownFields(type, object);
+    if (unknown.isEmpty()) return List.of();
+    List<String> messages = unknown.stream().map(f -> "unknown field \"" + f + "\"").toList();
+    if (options.fieldValidation() == WriteOptions.FieldValidation.STRICT) {
+      throw ApiException.badRequest((messages.size() == 1 ? "" : "[") + "strict decoding error: "
+          + String.join(", ", messages) + (messages.size() == 1 ? "" : "]"));
+    }
+    return messages;
+  }
+
+  private static ObjectNode emptyObject(ResourceType type, String ns, String name) {
+    ObjectNode object = Json.MAPPER.createObjectNode();
+    object.put("apiVersion", type.apiVersion()).put("kind", type.kind());
+    ObjectNode meta = object.putObject("metadata");
+    meta.put("name", name);
+    if (type.namespaced()) meta.put("namespace", ns);
+    return object;
+  }
+
+  private static ApiException conflict(ResourceType type, String name) {
+    return ApiException.conflict(type, name,
+        "the object has been modified; please apply your changes to the latest version and try again");
+  }
+
+  private String randomSuffix() {
+    StringBuilder suffix = new StringBuilder();
+    for (int i = 0; i < 5; i++) {
+      suffix.append(NAME_SUFFIX_ALPHABET.charAt(random.nextInt(NAME_SUFFIX_ALPHABET.length())));
+    }
+    return suffix.toString();
+  }
+
+  private static boolean isBlank(String s) {
+    return s == null || s.isEmpty();
+  }
+
+  /** Runs a step that may throw synchronously; a thrown error becomes a failed stage. */
+  private static <T> CompletionStage<T> guard(Supplier<CompletionStage<T>> step) {
+    try {
+      return step.get();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private static Throwable unwrapCause(Throwable error) {
+    Throwable current = error;
+    while (current instanceof CompletionException && current.getCause() != null) {
+      current = current.getCause();
+    }
+    return current;
+  }
+
+  /** The ApiException behind a failed stage, or null. */
+  public static ApiException unwrap(Throwable error) {
+    return unwrapCause(error) instanceof ApiException api ? api : null;
+  }
+}

@@ -1,0 +1,297 @@
+package io.drover.control.store;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.api.ApiException;
+import io.drover.api.Json;
+import io.drover.api.ResourceRegistry;
+import io.drover.api.ResourceType;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.persistence.query.EventEnvelope;
+import org.apache.pekko.persistence.query.Offset;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.persistence.query.Sequence;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.QueueOfferResult;
+import org.apache.pekko.stream.RestartSettings;
+import org.apache.pekko.stream.javadsl.RestartSource;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The read side of one member: every object's latest state and a window of recent changes, fed by the journal's
+ * single tagged event stream in journal order. The journal ordering of an event is the object's
+ * resourceVersion, so versions are global, monotonic and comparable across objects and members (they share one
+ * journal), and a watch from version V is "every event with ordering > V", exactly once and in order.
+ *
+ * <p>All state is guarded by this object's monitor; {@link #apply} runs on the stream, readers copy what they
+ * need under the monitor and work on the copy outside it.
+ */
+public final class ObjectStore {
+  private static final Logger log = LoggerFactory.getLogger(ObjectStore.class);
+
+  /** A consistent read: the items and the resourceVersion they are current at. */
+  public record Snapshot(List<StoredObject> items, long resourceVersion) {}
+
+  /** A subscription's filter; it sees both the new and previous state of each change. */
+  private record Watcher(Predicate<StoredObject> filter, BoundedSourceQueue<WatchEvent> queue) {}
+
+  private record VersionWaiter(long entityVersion, CompletableFuture<StoredObject> done) {}
+
+  private record PositionWaiter(long position, CompletableFuture<Long> done) {}
+
+  private final int windowCapacity;
+  private final int watcherBuffer;
+
+  private final Map<ResourceType, TreeMap<String, StoredObject>> objects = new HashMap<>();
+  /** Latest applied entity version per object key, including deleted objects (writers wait on it). */
+  private final Map<String, Long> appliedVersions = new HashMap<>();
+  private final ArrayDeque<WatchEvent> window = new ArrayDeque<>();
+  /** Changes after this version are all in the window. */
+  private long windowStart = 0;
+  private long position = 0;
+  private final List<Watcher> watchers = new ArrayList<>();
+  private final Map<String, List<VersionWaiter>> versionWaiters = new HashMap<>();
+  private final List<PositionWaiter> positionWaiters = new ArrayList<>();
+  private final CompletableFuture<Done> ready = new CompletableFuture<>();
+
+  public ObjectStore(int windowCapacity, int watcherBuffer) {
+    this.windowCapacity = windowCapacity;
+    this.watcherBuffer = watcherBuffer;
+    for (ResourceType type : ResourceRegistry.ALL) {
+      objects.put(type, new TreeMap<>());
+    }
+  }
+
+  /** Replays the journal, then follows it. {@link #ready()} completes once the replay is applied. */
+  public void start(ActorSystem<?> system) {
+    JdbcReadJournal journal = PersistenceQuery.get(system)
+        .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
+    journal.currentEventsByTag(ObjectEntity.TAG, Offset.noOffset())
+        .runWith(Sink.foreach(this::apply), system)
+        .whenComplete((done, error) -> {
+          if (error != null) {
+            log.error("replaying the journal failed", error);
+            ready.completeExceptionally(error);
+            return;
+          }
+          log.info("read side replayed the journal up to resourceVersion {}", position());
+          ready.complete(Done.getInstance());
+          RestartSettings restart = RestartSettings.create(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2);
+          RestartSource.withBackoff(restart,
+                  () -> journal.eventsByTag(ObjectEntity.TAG, Offset.sequence(position())))
+              .runWith(Sink.foreach(this::apply), system);
+        });
+  }
+
+  public CompletionStage<Done> ready() {
+    return ready;
+  }
+
+  public boolean isReady() {
+    return ready.isDone() && !ready.isCompletedExceptionally();
+  }
+
+  private void apply(EventEnvelope envelope) {
+    if (!(envelope.offset() instanceof Sequence sequence)) {
+      throw new IllegalStateException("the journal must give sequence offsets, got " + envelope.offset());
+    }
+    if (envelope.event() instanceof ObjectEntity.Event event) {
+      apply(envelope.persistenceId(), envelope.sequenceNr(), sequence.value(), event);
+    }
+  }
+
+  /** Applies one journal event; visible for tests. */
+  synchronized void apply(String persistenceId, long entityVersion, long ordering, ObjectEntity.Event event) {
+    if (ordering <= position) {
+      return; // already applied (a restarted stream may repeat its last event)
+    }
+    String key = ObjectEntity.objectKeyOf(persistenceId);
+    ResourceType type = ResourceRegistry.byKey(key).orElse(null);
+    position = ordering;
+    if (type == null) {
+      log.warn("skipping event of unknown kind {}", key);
+      return;
+    }
+    String[] parts = key.split("/", 4);
+    String namespace = parts[2];
+    String name = parts[3];
+    ObjectNode object = event.object().deepCopy();
+    Json.object(object, "metadata").put("resourceVersion", Long.toString(ordering));
+    object.put("apiVersion", type.apiVersion());
+    object.put("kind", type.kind());
+    StoredObject stored = new StoredObject(type, namespace, name, object, ordering, entityVersion);
+    TreeMap<String, StoredObject> byName = objects.get(type);
+    String mapKey = namespace + "/" + name;
+    StoredObject previous = event instanceof ObjectEntity.Deleted
+        ? byName.remove(mapKey) : byName.put(mapKey, stored);
+    WatchEvent.Type kind = event instanceof ObjectEntity.Deleted ? WatchEvent.Type.DELETED
+        : previous == null ? WatchEvent.Type.ADDED : WatchEvent.Type.MODIFIED;
+    WatchEvent change = WatchEvent.change(kind, stored, previous);
+
+    window.addLast(change);
+    while (window.size() > windowCapacity) {
+      windowStart = window.removeFirst().resourceVersion();
+    }
+    appliedVersions.put(key, entityVersion);
+    for (Watcher watcher : List.copyOf(watchers)) {
+      deliver(watcher, change);
+    }
+    List<VersionWaiter> waiting = versionWaiters.get(key);
+    if (waiting != null) {
+      waiting.removeIf(w -> {
+        if (w.entityVersion() <= entityVersion) {
+          w.done().complete(stored);
+          return true;
+        }
+        return false;
+      });
+      if (waiting.isEmpty()) versionWaiters.remove(key);
+    }
+    positionWaiters.removeIf(w -> {
+      if (w.position() <= ordering) {
+        w.done().complete(ordering);
+        return true;
+      }
+      return false;
+    });
+  }
+
+  /** The newest resourceVersion applied. */
+  public synchronized long position() {
+    return position;
+  }
+
+  public synchronized Optional<StoredObject> get(ResourceType type, String namespace, String name) {
+    return Optional.ofNullable(objects.get(type).get((type.namespaced() ? namespace : "") + "/" + name));
+  }
+
+  /** Objects of a type, sorted by namespace and name; namespace null lists all namespaces. */
+  public synchronized Snapshot list(ResourceType type, String namespace) {
+    TreeMap<String, StoredObject> byName = objects.get(type);
+    List<StoredObject> items = type.namespaced() && namespace != null
+        ? new ArrayList<>(byName.subMap(namespace + "/", namespace + "/\uffff").values())
+        : new ArrayList<>(byName.values());
+    return new Snapshot(items, position);
+  }
+
+  /**
+   * Completes once the read side has applied this entity version of the object: with the object as that event
+   * left it (a deletion gives the last state), or, when it was applied earlier, as it is now (null if gone).
+   */
+  public synchronized CompletionStage<StoredObject> awaitEntityVersion(String objectKey, long entityVersion) {
+    Long applied = appliedVersions.get(objectKey);
+    if (applied != null && applied >= entityVersion) {
+      ResourceType type = ResourceRegistry.byKey(objectKey).orElseThrow();
+      String[] parts = objectKey.split("/", 4);
+      return CompletableFuture.completedFuture(objects.get(type).get(parts[2] + "/" + parts[3]));
+    }
+    CompletableFuture<StoredObject> done = new CompletableFuture<>();
+    versionWaiters.computeIfAbsent(objectKey, k -> new ArrayList<>()).add(new VersionWaiter(entityVersion, done));
+    return done;
+  }
+
+  /** Completes once the read side has reached resourceVersion {@code version} (e.g. one another member gave out). */
+  public synchronized CompletionStage<Long> awaitPosition(long version) {
+    if (position >= version) {
+      return CompletableFuture.completedFuture(position);
+    }
+    CompletableFuture<Long> done = new CompletableFuture<>();
+    positionWaiters.add(new PositionWaiter(version, done));
+    return done;
+  }
+
+  /**
+   * Every change after {@code fromVersion} that the filter selects, then live changes. With
+   * {@code fromVersion} null, starts with ADDED for every selected object as of now (Kubernetes' "0" and unset).
+   * Throws 410 Gone when changes after fromVersion are no longer retained.
+   */
+  public synchronized Source<WatchEvent, NotUsed> watch(Long fromVersion, Predicate<StoredObject> filter,
+      boolean markInitialEventsEnd, ActorSystem<?> system) {
+    List<WatchEvent> initial = new ArrayList<>();
+    if (fromVersion == null) {
+      for (TreeMap<String, StoredObject> byName : objects.values()) {
+        for (StoredObject object : byName.values()) {
+          if (filter.test(object)) initial.add(WatchEvent.change(WatchEvent.Type.ADDED, object, null));
+        }
+      }
+    } else {
+      if (fromVersion < windowStart) {
+        throw ApiException.gone("too old resource version: " + fromVersion + " (" + windowStart + ")");
+      }
+      for (WatchEvent change : window) {
+        if (change.resourceVersion() > fromVersion) {
+          WatchEvent selected = select(filter, change);
+          if (selected != null) initial.add(selected);
+        }
+      }
+    }
+    if (fromVersion == null && markInitialEventsEnd) {
+      initial.add(WatchEvent.bookmark(position, true));
+    }
+    Pair<BoundedSourceQueue<WatchEvent>, Source<WatchEvent, NotUsed>> queued =
+        Source.<WatchEvent>queue(initial.size() + watcherBuffer).preMaterialize(system);
+    BoundedSourceQueue<WatchEvent> queue = queued.first();
+    initial.forEach(queue::offer);
+    Watcher watcher = new Watcher(filter, queue);
+    watchers.add(watcher);
+    return queued.second().watchTermination((notUsed, done) -> {
+      done.whenComplete((d, e) -> unsubscribe(watcher));
+      return NotUsed.getInstance();
+    });
+  }
+
+  /** Tells every watcher that all changes up to now were delivered (sent to clients that allow bookmarks). */
+  public synchronized void bookmark() {
+    WatchEvent bookmark = WatchEvent.bookmark(position, false);
+    for (Watcher watcher : List.copyOf(watchers)) {
+      deliver(watcher, bookmark);
+    }
+  }
+
+  private synchronized void unsubscribe(Watcher watcher) {
+    watchers.remove(watcher);
+  }
+
+  private void deliver(Watcher watcher, WatchEvent change) {
+    WatchEvent selected = select(watcher.filter(), change);
+    if (selected == null) return;
+    QueueOfferResult result = watcher.queue().offer(selected);
+    if (result != QueueOfferResult.enqueued()) {
+      // Too far behind (or gone): end its stream; the client re-watches from its last version.
+      watchers.remove(watcher);
+      watcher.queue().complete();
+    }
+  }
+
+  /** How a change looks through a selector: entering it is ADDED, leaving it is DELETED. */
+  private static WatchEvent select(Predicate<StoredObject> filter, WatchEvent change) {
+    if (change.type() == WatchEvent.Type.BOOKMARK) return change;
+    boolean now = filter.test(change.object());
+    boolean before = change.previous() != null && filter.test(change.previous());
+    return switch (change.type()) {
+      case ADDED, DELETED -> now ? change : null;
+      case MODIFIED -> now && before ? change
+          : now ? WatchEvent.change(WatchEvent.Type.ADDED, change.object(), change.previous())
+          : before ? WatchEvent.change(WatchEvent.Type.DELETED, change.object(), change.previous())
+          : null;
+      default -> change;
+    };
+  }
+}

@@ -1,0 +1,123 @@
+package io.drover.server;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import io.drover.apiserver.ApiServer;
+import io.drover.control.ControlPlane;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.http.javadsl.ServerBinding;
+
+/** One Drover member: a Pekko cluster member with its control plane and API. Started by {@link Main} and tests. */
+public final class DroverServer implements AutoCloseable {
+  private final ActorSystem<Void> system;
+  private final ServerBinding binding;
+  private final Path dataDir;
+
+  private DroverServer(ActorSystem<Void> system, ServerBinding binding, Path dataDir) {
+    this.system = system;
+    this.binding = binding;
+    this.dataDir = dataDir;
+  }
+
+  /** The configuration for a data directory and API port, over the single-node profile and any overrides. */
+  public static Config config(Path dataDir, int port, Map<String, Object> overrides) {
+    Config base = ConfigFactory.parseMap(Map.of(
+        "drover.data-dir", dataDir.toAbsolutePath().toString(),
+        "drover.api.port", port));
+    Config extra = ConfigFactory.parseMap(overrides);
+    return extra.withFallback(base).withFallback(ConfigFactory.parseResources("single-node.conf"))
+        .withFallback(ConfigFactory.defaultReference()).resolve();
+  }
+
+  /** Starts a member, joins (or forms) the cluster, and answers once the API is listening and ready. */
+  public static DroverServer start(Config config) throws Exception {
+    Path dataDir = Path.of(config.getString("drover.data-dir"));
+    Files.createDirectories(dataDir);
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "drover", config);
+    try {
+      Cluster cluster = Cluster.get(system);
+      if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+        cluster.manager().tell(Join.create(cluster.selfMember().address()));
+      }
+      Duration startTimeout = Duration.ofMinutes(2);
+      ControlPlane plane = ControlPlane.start(system).toCompletableFuture()
+          .get(startTimeout.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+      ApiServer api = new ApiServer(system, plane.service());
+      CompletionStage<ServerBinding> bound = api.bind(config.getString("drover.api.host"),
+          config.getInt("drover.api.port"));
+      ServerBinding binding = bound.toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      binding.addToCoordinatedShutdown(Duration.ofSeconds(5), system);
+      DroverServer server = new DroverServer(system, binding, dataDir);
+      server.writeKubeconfig();
+      return server;
+    } catch (Exception e) {
+      system.terminate();
+      throw e;
+    }
+  }
+
+  public InetSocketAddress apiAddress() {
+    return binding.localAddress();
+  }
+
+  public String apiUrl() {
+    return "http://" + apiAddress().getHostString() + ":" + apiAddress().getPort();
+  }
+
+  public Path kubeconfig() {
+    return dataDir.resolve("kubeconfig");
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  private void writeKubeconfig() {
+    String yaml = """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: drover
+          cluster:
+            server: %s
+        contexts:
+        - name: drover
+          context:
+            cluster: drover
+            user: drover
+            namespace: default
+        current-context: drover
+        users:
+        - name: drover
+          user: {}
+        """.formatted(apiUrl());
+    try {
+      Files.writeString(kubeconfig(), yaml);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Stops the member through coordinated shutdown (unbinds the API, leaves the cluster, closes the journal). */
+  @Override
+  public void close() throws Exception {
+    system.terminate();
+    system.getWhenTerminated().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  static Config withValue(Config config, String path, Object value) {
+    return config.withValue(path, ConfigValueFactory.fromAnyRef(value));
+  }
+}

@@ -1,0 +1,54 @@
+package io.drover.server;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * {@code drover up [--data-dir DIR] [--port N] [--host H] [--config FILE]}: starts a one-member Drover (roles
+ * control-plane and worker) in the foreground; Ctrl-C stops it cleanly.
+ */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length == 0 || !args[0].equals("up")) {
+      System.err.println("usage: drover up [--data-dir DIR] [--port N] [--host H] [--config FILE]");
+      System.exit(2);
+    }
+    Path dataDir = Path.of(System.getProperty("drover.data-dir", "data"));
+    int port = Integer.getInteger("drover.api.port", 6443);
+    Map<String, Object> overrides = new HashMap<>();
+    Config file = ConfigFactory.empty();
+    for (int i = 1; i < args.length; i++) {
+      String value = i + 1 < args.length ? args[i + 1] : null;
+      switch (args[i]) {
+        case "--data-dir" -> dataDir = Path.of(require(args[i], value));
+        case "--port" -> port = Integer.parseInt(require(args[i], value));
+        case "--host" -> overrides.put("drover.api.host", require(args[i], value));
+        case "--config" -> file = ConfigFactory.parseFile(Path.of(require(args[i], value)).toFile());
+        default -> {
+          System.err.println("unknown option " + args[i]);
+          System.exit(2);
+        }
+      }
+      i++;
+    }
+    Config config = ConfigFactory.systemProperties().withFallback(file)
+        .withFallback(DroverServer.config(dataDir, port, overrides)).resolve();
+    DroverServer server = DroverServer.start(config);
+    System.out.println("Drover is up. API: " + server.apiUrl());
+    System.out.println("  kubectl --kubeconfig " + server.kubeconfig() + " get namespaces");
+    server.system().getWhenTerminated().toCompletableFuture().join();
+  }
+
+  private static String require(String option, String value) {
+    if (value == null) {
+      System.err.println(option + " needs a value");
+      System.exit(2);
+    }
+    return value;
+  }
+}
