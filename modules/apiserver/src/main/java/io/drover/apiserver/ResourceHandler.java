@@ -289,8 +289,9 @@ final class ResourceHandler {
   private Predicate<StoredObject> filter(ResourcePath path, Query query) {
     ResourceType type = path.type();
     LabelSelector labels = LabelSelector.parse(query.get("labelSelector").orElse(""));
-    FieldSelector fields = FieldSelector.parse(query.get("fieldSelector").orElse(""));
-    fields.checkSupported(type);
+    FieldSelector parsed = FieldSelector.parse(query.get("fieldSelector").orElse(""));
+    parsed.checkSupported(type);
+    FieldSelector fields = parsed.forType(type);
     String namespace = path.namespace();
     String name = path.name();
     return object -> object.type() == type
