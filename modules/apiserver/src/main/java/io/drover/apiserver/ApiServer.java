@@ -47,6 +47,7 @@ public final class ApiServer {
     this.requestTimeout = config.getDuration("request-timeout");
     this.resources = new ResourceHandler(system, service, config.getDuration("max-watch-timeout"),
         config.getInt("max-list-limit"), Clock.systemUTC());
+    OpenApi.v3Index(); // built once now rather than on the first kubectl apply
     Duration bookmarkInterval = config.getDuration("bookmark-interval");
     system.scheduler().scheduleAtFixedRate(bookmarkInterval, bookmarkInterval, service.store()::bookmark,
         system.executionContext());
@@ -94,6 +95,12 @@ public final class ApiServer {
       case "healthz", "livez", "readyz":
         return done(HttpBodies.text(200, "ok"));
       case "openapi":
+        if (segments.length == 2 && segments[1].equals("v2") && !accept.isEmpty() && !accept.contains("json")
+            && !accept.contains("*/*")) {
+          // kubectl asks for v2 only as protobuf, which Drover does not produce; v3 is what it uses.
+          return done(HttpBodies.status(new ApiException(406, "NotAcceptable",
+              "only application/json is available for /openapi/v2; use /openapi/v3")));
+        }
         return done(openApi(segments));
       case "api":
         if (segments.length == 1) {

@@ -1,0 +1,124 @@
+package io.drover.server;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/** Runs the real kubectl binary against a test server; every process it starts is stopped by it. */
+final class Kubectl {
+  private final Path kubeconfig;
+
+  Kubectl(Path kubeconfig) {
+    this.kubeconfig = kubeconfig;
+  }
+
+  record Result(int exitCode, String stdout, String stderr) {
+    Result assertOk() {
+      if (exitCode != 0) {
+        throw new AssertionError("kubectl exited " + exitCode + "\nstdout: " + stdout + "\nstderr: " + stderr);
+      }
+      return this;
+    }
+  }
+
+  Result run(String... args) {
+    return runWithInput(null, args);
+  }
+
+  /** Runs kubectl with {@code stdin} piped in (e.g. a manifest for {@code apply -f -}). */
+  Result runWithInput(String stdin, String... args) {
+    Process process = start(args);
+    try {
+      if (stdin != null) {
+        process.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+      }
+      process.getOutputStream().close();
+      var out = process.getInputStream().readAllBytes();
+      var err = process.getErrorStream().readAllBytes();
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new AssertionError("kubectl did not finish: " + String.join(" ", args));
+      }
+      return new Result(process.exitValue(), new String(out, StandardCharsets.UTF_8),
+          new String(err, StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      process.destroyForcibly();
+      throw new AssertionError(e);
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** A long-running kubectl (e.g. {@code get -w}) whose output lines are collected as they come. */
+  final class Background implements AutoCloseable {
+    private final Process process;
+    final List<String> lines = new CopyOnWriteArrayList<>();
+
+    private Background(Process process) {
+      this.process = process;
+      Thread reader = new Thread(() -> {
+        try (BufferedReader in = new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+          String line;
+          while ((line = in.readLine()) != null) lines.add(line);
+        } catch (IOException ignored) {
+          // the process was stopped
+        }
+      }, "kubectl-output");
+      reader.setDaemon(true);
+      reader.start();
+    }
+
+    /** Polls until a collected line satisfies the predicate, or fails after the deadline. */
+    String awaitLine(Predicate<String> predicate, Duration deadline) {
+      long end = System.nanoTime() + deadline.toNanos();
+      while (System.nanoTime() < end) {
+        for (String line : lines) {
+          if (predicate.test(line)) return line;
+        }
+        Polling.pause();
+      }
+      throw new AssertionError("no matching line within " + deadline + "; got " + lines);
+    }
+
+    @Override
+    public void close() {
+      process.destroyForcibly();
+      try {
+        process.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  Background background(String... args) {
+    return new Background(start(args));
+  }
+
+  private Process start(String... args) {
+    List<String> command = new ArrayList<>();
+    command.add("kubectl");
+    command.add("--kubeconfig=" + kubeconfig);
+    command.add("--request-timeout=30s");
+    command.add("--cache-dir=" + kubeconfig.getParent().resolve("kubecache"));
+    command.addAll(List.of(args));
+    try {
+      ProcessBuilder builder = new ProcessBuilder(command);
+      builder.environment().remove("KUBECONFIG");
+      return builder.start();
+    } catch (IOException e) {
+      throw new AssertionError("cannot start kubectl", e);
+    }
+  }
+}
