@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.api.Json;
 import io.drover.server.DroverServer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -364,7 +363,7 @@ public final class ApiBenchmark {
           accept(line, System.nanoTime());
         }
         if (!complete()) streamFailed();
-      } catch (UncheckedIOException | JsonProcessingException | IllegalStateException e) {
+      } catch (RuntimeException | JsonProcessingException e) { // a broken stream or a malformed event
         if (!complete()) streamFailed();
       } finally {
         finished.countDown();
