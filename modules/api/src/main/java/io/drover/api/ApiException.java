@@ -66,9 +66,10 @@ public final class ApiException extends RuntimeException {
         + name + "\": " + why, type.group(), type.plural(), name, List.of(), null);
   }
 
-  /** 422 with field causes; message in the apiserver's style: {@code Kind "name" is invalid: [f: msg, ...]}. */
+  /** 422 with field causes; message in the apiserver's style: {@code Kind.group "name" is invalid: [f: msg, ...]}. */
   public static ApiException invalid(String kind, String group, String name, List<Cause> causes) {
-    StringBuilder message = new StringBuilder().append(kind).append(" \"").append(name == null ? "" : name)
+    String qualified = group == null || group.isEmpty() ? kind : kind + "." + group;
+    StringBuilder message = new StringBuilder().append(qualified).append(" \"").append(name == null ? "" : name)
         .append("\" is invalid: ");
     if (causes.size() == 1) {
       message.append(causes.get(0).field()).append(": ").append(causes.get(0).message());

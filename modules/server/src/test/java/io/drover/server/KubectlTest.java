@@ -212,4 +212,43 @@ class KubectlTest {
     assertNotEquals(0, unknownField.exitCode());
     assertTrue(unknownField.stderr().contains("dataa"), unknownField.stderr());
   }
+
+  @Test
+  void replaceDiffServerSideApplyAndDryRunBehaveAsInKubernetes() throws Exception {
+    kubectl.run("create", "namespace", "more-ns").assertOk();
+    String cm = """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: conf
+          namespace: more-ns
+        data:
+          mode: %s
+        """;
+    kubectl.runWithInput(cm.formatted("a"), "apply", "-f", "-").assertOk();
+    kubectl.runWithInput(cm.formatted("b"), "replace", "-f", "-").assertOk();
+    assertEquals("b", json(kubectl.run("get", "cm", "conf", "-n", "more-ns", "-o", "json")).at("/data/mode").asText());
+
+    Kubectl.Result diff = kubectl.runWithInput(cm.formatted("c"), "diff", "-f", "-");
+    assertEquals(1, diff.exitCode(), "diff exits 1 when there are differences: " + diff.stderr());
+    assertTrue(diff.stdout().contains("+  mode: c"), diff.stdout());
+    assertEquals("b", json(kubectl.run("get", "cm", "conf", "-n", "more-ns", "-o", "json")).at("/data/mode").asText(),
+        "diff is a dry run and saves nothing");
+
+    kubectl.runWithInput(cm.formatted("d"), "apply", "--server-side", "--force-conflicts", "-f", "-").assertOk();
+    assertEquals("d", json(kubectl.run("get", "cm", "conf", "-n", "more-ns", "-o", "json")).at("/data/mode").asText());
+
+    kubectl.run("create", "configmap", "dry", "-n", "more-ns", "--dry-run=server").assertOk();
+    assertNotEquals(0, kubectl.run("get", "cm", "dry", "-n", "more-ns").exitCode(), "dry-run saves nothing");
+
+    kubectl.runWithInput(DEPLOYMENT.formatted(1, "nginx:1.25"), "apply", "-n", "more-ns", "-f", "-").assertOk();
+    String all = kubectl.run("get", "all", "-n", "more-ns").assertOk().stdout();
+    assertTrue(all.contains("deployment.apps/web"), all);
+
+    kubectl.run("create", "configmap", "l1", "-n", "more-ns").assertOk();
+    kubectl.run("label", "cm", "l1", "-n", "more-ns", "purge=yes").assertOk();
+    kubectl.run("delete", "cm", "-n", "more-ns", "-l", "purge=yes").assertOk();
+    assertNotEquals(0, kubectl.run("get", "cm", "l1", "-n", "more-ns").exitCode());
+    assertEquals(0, kubectl.run("get", "cm", "conf", "-n", "more-ns").exitCode(), "the selector spared the rest");
+  }
 }

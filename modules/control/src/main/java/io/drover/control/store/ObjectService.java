@@ -322,8 +322,8 @@ public final class ObjectService {
     if (unknown.isEmpty()) return List.of();
     List<String> messages = unknown.stream().map(f -> "unknown field \"" + f + "\"").toList();
     if (options.fieldValidation() == WriteOptions.FieldValidation.STRICT) {
-      throw ApiException.badRequest((messages.size() == 1 ? "" : "[") + "strict decoding error: "
-          + String.join(", ", messages) + (messages.size() == 1 ? "" : "]"));
+      throw ApiException.badRequest(type.kind() + " in version \"" + type.version() + "\" cannot be handled as a "
+          + type.kind() + ": strict decoding error: " + String.join(", ", messages));
     }
     return messages;
   }

@@ -1,0 +1,240 @@
+package io.drover.api.validation;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.api.Json;
+import io.drover.api.ResourceRegistry;
+import io.drover.api.ResourceType;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * The defaulters of pkg/apis/core/v1/defaults.go and pkg/apis/apps/v1/defaults.go, plus the create-time
+ * normalisations of the registry strategies that shape a stored object (Secret stringData, Namespace
+ * finalizers, Service clusterIPs). Only absent fields are filled; values the user set are kept.
+ */
+final class Defaults {
+  private Defaults() {}
+
+  static ObjectNode apply(ResourceType type, ObjectNode object) {
+    ObjectNode copy = object.deepCopy();
+    if (type == ResourceRegistry.POD) {
+      pod(copy);
+    } else if (type == ResourceRegistry.DEPLOYMENT) {
+      deployment(copy);
+    } else if (type == ResourceRegistry.REPLICA_SET) {
+      replicaSet(copy);
+    } else if (type == ResourceRegistry.SERVICE) {
+      service(copy);
+    } else if (type == ResourceRegistry.SECRET) {
+      secret(copy);
+    } else if (type == ResourceRegistry.NAMESPACE) {
+      namespace(copy);
+    } else if (type == ResourceRegistry.NODE) {
+      node(copy);
+    }
+    return copy;
+  }
+
+  private static void pod(ObjectNode pod) {
+    ObjectNode spec = Json.object(pod, "spec");
+    podSpec(spec);
+    putIfAbsent(spec, "enableServiceLinks", true);
+    // SetDefaults_Pod: a limit without a request requests the limit.
+    for (String list : List.of("containers", "initContainers")) {
+      for (JsonNode container : Nodes.list(spec, list)) {
+        JsonNode limits = Nodes.get(Nodes.get(container, "resources"), "limits");
+        if (!limits.isObject() || limits.isEmpty()) continue;
+        ObjectNode requests = Json.object(Json.object((ObjectNode) container, "resources"), "requests");
+        limits.fields().forEachRemaining(e -> {
+          if (!requests.has(e.getKey())) requests.set(e.getKey(), e.getValue().deepCopy());
+        });
+      }
+    }
+  }
+
+  private static void deployment(ObjectNode deployment) {
+    ObjectNode spec = Json.object(deployment, "spec");
+    putIfAbsent(spec, "replicas", 1);
+    ObjectNode strategy = Json.object(spec, "strategy");
+    putIfAbsent(strategy, "type", "RollingUpdate");
+    if (Nodes.str(strategy, "type").equals("RollingUpdate")) {
+      ObjectNode rollingUpdate = Json.object(strategy, "rollingUpdate");
+      putIfAbsent(rollingUpdate, "maxUnavailable", "25%");
+      putIfAbsent(rollingUpdate, "maxSurge", "25%");
+    }
+    putIfAbsent(spec, "revisionHistoryLimit", 10);
+    putIfAbsent(spec, "progressDeadlineSeconds", 600);
+    podSpec(Json.object(Json.object(spec, "template"), "spec"));
+  }
+
+  private static void replicaSet(ObjectNode replicaSet) {
+    ObjectNode spec = Json.object(replicaSet, "spec");
+    putIfAbsent(spec, "replicas", 1);
+    podSpec(Json.object(Json.object(spec, "template"), "spec"));
+  }
+
+  /** SetDefaults_PodSpec and everything nested in it; shared by pods and pod templates. */
+  private static void podSpec(ObjectNode spec) {
+    putIfAbsent(spec, "dnsPolicy", "ClusterFirst");
+    putIfAbsent(spec, "restartPolicy", "Always");
+    putIfAbsent(spec, "terminationGracePeriodSeconds", 30);
+    putIfAbsent(spec, "schedulerName", "default-scheduler");
+    if (!Nodes.has(spec, "securityContext")) spec.putObject("securityContext");
+    boolean hostNetwork = Nodes.bool(spec, "hostNetwork");
+    for (String list : List.of("containers", "initContainers")) {
+      for (JsonNode container : Nodes.list(spec, list)) {
+        if (container instanceof ObjectNode c) container(c, hostNetwork);
+      }
+    }
+    for (JsonNode volume : Nodes.list(spec, "volumes")) {
+      if (volume instanceof ObjectNode v) volume(v);
+    }
+  }
+
+  private static void container(ObjectNode container, boolean hostNetwork) {
+    putIfAbsent(container, "imagePullPolicy", pullPolicy(Nodes.str(container, "image")));
+    putIfAbsent(container, "terminationMessagePath", "/dev/termination-log");
+    putIfAbsent(container, "terminationMessagePolicy", "File");
+    if (!Nodes.has(container, "resources")) container.putObject("resources");
+    for (JsonNode port : Nodes.list(container, "ports")) {
+      if (!(port instanceof ObjectNode p)) continue;
+      putIfAbsent(p, "protocol", "TCP");
+      // With the host's network the container port is the host port.
+      if (hostNetwork && Nodes.numOr(p, "hostPort", 0) == 0 && p.has("containerPort")) {
+        p.set("hostPort", p.get("containerPort"));
+      }
+    }
+    for (String probe : List.of("livenessProbe", "readinessProbe", "startupProbe")) {
+      if (Nodes.get(container, probe) instanceof ObjectNode p) probe(p);
+    }
+    JsonNode lifecycle = Nodes.get(container, "lifecycle");
+    for (String hook : List.of("postStart", "preStop")) {
+      if (Nodes.get(Nodes.get(lifecycle, hook), "httpGet") instanceof ObjectNode get) httpGet(get);
+    }
+    for (JsonNode env : Nodes.list(container, "env")) {
+      if (Nodes.get(Nodes.get(env, "valueFrom"), "fieldRef") instanceof ObjectNode fieldRef) {
+        putIfAbsent(fieldRef, "apiVersion", "v1");
+      }
+    }
+  }
+
+  private static void probe(ObjectNode probe) {
+    putIfZero(probe, "timeoutSeconds", 1);
+    putIfZero(probe, "periodSeconds", 10);
+    putIfZero(probe, "successThreshold", 1);
+    putIfZero(probe, "failureThreshold", 3);
+    if (Nodes.get(probe, "httpGet") instanceof ObjectNode get) httpGet(get);
+  }
+
+  private static void httpGet(ObjectNode get) {
+    putIfAbsent(get, "path", "/");
+    putIfAbsent(get, "scheme", "HTTP");
+  }
+
+  private static void volume(ObjectNode volume) {
+    // SetDefaults_Volume: a volume without a source is an emptyDir.
+    if (PodValidation.VOLUME_SOURCES.stream().noneMatch(source -> Nodes.has(volume, source))) {
+      volume.putObject("emptyDir");
+    }
+    for (String source : List.of("secret", "configMap", "downwardAPI", "projected")) {
+      if (Nodes.get(volume, source) instanceof ObjectNode s) putIfAbsent(s, "defaultMode", 420);
+    }
+    if (Nodes.get(volume, "hostPath") instanceof ObjectNode hostPath) putIfAbsent(hostPath, "type", "");
+  }
+
+  /** ":latest" or no tag pulls every time; a pinned tag or digest only when missing. */
+  static String pullPolicy(String image) {
+    int at = image.indexOf('@');
+    String name = at >= 0 ? image.substring(0, at) : image;
+    String lastComponent = name.substring(name.lastIndexOf('/') + 1);
+    int colon = lastComponent.lastIndexOf(':');
+    String tag = colon >= 0 ? lastComponent.substring(colon + 1) : "";
+    if (tag.isEmpty() && at < 0) tag = "latest";
+    return tag.equals("latest") ? "Always" : "IfNotPresent";
+  }
+
+  private static void service(ObjectNode service) {
+    ObjectNode spec = Json.object(service, "spec");
+    putIfAbsent(spec, "type", "ClusterIP");
+    putIfAbsent(spec, "sessionAffinity", "None");
+    String type = Nodes.str(spec, "type");
+    if (Nodes.str(spec, "sessionAffinity").equals("None")) {
+      spec.remove("sessionAffinityConfig");
+    } else if (Nodes.str(spec, "sessionAffinity").equals("ClientIP")) {
+      ObjectNode clientIP = Json.object(Json.object(spec, "sessionAffinityConfig"), "clientIP");
+      putIfAbsent(clientIP, "timeoutSeconds", 10800);
+    }
+    for (JsonNode port : Nodes.list(spec, "ports")) {
+      if (!(port instanceof ObjectNode p)) continue;
+      putIfAbsent(p, "protocol", "TCP");
+      JsonNode target = Nodes.get(p, "targetPort");
+      boolean unset = target.isMissingNode() || (target.isNumber() && target.asLong() == 0)
+          || (target.isTextual() && target.asText().isEmpty());
+      if (unset && p.has("port")) p.set("targetPort", p.get("port"));
+    }
+    boolean externallyAccessible = type.equals("NodePort") || type.equals("LoadBalancer")
+        || (type.equals("ClusterIP") && !Nodes.list(spec, "externalIPs").isEmpty());
+    if (externallyAccessible) putIfAbsent(spec, "externalTrafficPolicy", "Cluster");
+    if (type.equals("ClusterIP") || type.equals("NodePort") || type.equals("LoadBalancer")) {
+      putIfAbsent(spec, "internalTrafficPolicy", "Cluster");
+    }
+    if (type.equals("LoadBalancer")) putIfAbsent(spec, "allocateLoadBalancerNodePorts", true);
+    // The strategy keeps clusterIPs in step with a user-set clusterIP (normalizeClusterIPs).
+    String clusterIP = Nodes.str(spec, "clusterIP");
+    if (!clusterIP.isEmpty() && Nodes.list(spec, "clusterIPs").isEmpty() && !type.equals("ExternalName")) {
+      spec.putArray("clusterIPs").add(clusterIP);
+    }
+  }
+
+  private static void secret(ObjectNode secret) {
+    putIfAbsent(secret, "type", "Opaque");
+    // v1 conversion folds stringData into data (stringData wins) and never stores it.
+    JsonNode stringData = Nodes.get(secret, "stringData");
+    if (stringData.isObject()) {
+      ObjectNode data = Json.object(secret, "data");
+      stringData.fields().forEachRemaining(e -> data.put(e.getKey(),
+          Base64.getEncoder().encodeToString(e.getValue().asText().getBytes(StandardCharsets.UTF_8))));
+    }
+    secret.remove("stringData");
+  }
+
+  private static void namespace(ObjectNode namespace) {
+    String name = Nodes.str(Nodes.get(namespace, "metadata"), "name");
+    if (!name.isEmpty()) {
+      Json.object(Json.object(namespace, "metadata"), "labels").put("kubernetes.io/metadata.name", name);
+    }
+    ObjectNode spec = Json.object(namespace, "spec");
+    if (!Nodes.has(spec, "finalizers")) spec.putArray("finalizers").add("kubernetes");
+    putIfAbsent(Json.object(namespace, "status"), "phase", "Active");
+  }
+
+  private static void node(ObjectNode node) {
+    JsonNode status = Nodes.get(node, "status");
+    if (status instanceof ObjectNode s && Nodes.has(s, "capacity") && !Nodes.has(s, "allocatable")) {
+      s.set("allocatable", s.get("capacity").deepCopy());
+    }
+  }
+
+  /** Sets a field Go would see as unset: absent, null, or (for strings) empty. */
+  private static void putIfAbsent(ObjectNode node, String field, Object value) {
+    JsonNode current = node.get(field);
+    boolean unset = current == null || current.isNull()
+        || (value instanceof String && current.isTextual() && current.asText().isEmpty());
+    if (!unset) return;
+    if (value instanceof String s) {
+      node.put(field, s);
+    } else if (value instanceof Integer i) {
+      node.put(field, i);
+    } else {
+      node.put(field, (Boolean) value);
+    }
+  }
+
+  /** For Go fields that are plain ints, zero means unset. */
+  private static void putIfZero(ObjectNode node, String field, int value) {
+    JsonNode current = node.get(field);
+    if (current == null || current.isNull() || (current.isNumber() && current.asLong() == 0)) node.put(field, value);
+  }
+}

@@ -1,0 +1,139 @@
+package io.drover.api.validation;
+
+import static io.drover.api.validation.Errors.child;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.drover.api.validation.Formats.NameFormat;
+import java.util.List;
+import java.util.Objects;
+
+/** Deployments and ReplicaSets: pkg/apis/apps/validation plus the selector immutability of the apps/v1 strategies. */
+final class WorkloadValidation {
+  private WorkloadValidation() {}
+
+  static void deployment(JsonNode deployment, Errors errs) {
+    MetaValidation.objectMeta(Nodes.get(deployment, "metadata"), true, NameFormat.DNS_SUBDOMAIN, "metadata", errs);
+    JsonNode spec = Nodes.get(deployment, "spec");
+    MetaValidation.nonNegative(spec, "replicas", "spec", errs);
+    selectorAndTemplate(spec, errs);
+    strategy(Nodes.get(spec, "strategy"), "spec.strategy", errs);
+    MetaValidation.nonNegative(spec, "minReadySeconds", "spec", errs);
+    MetaValidation.nonNegative(spec, "revisionHistoryLimit", "spec", errs);
+    Long deadline = Nodes.num(spec, "progressDeadlineSeconds");
+    if (deadline != null) {
+      MetaValidation.nonNegative(spec, "progressDeadlineSeconds", "spec", errs);
+      if (deadline <= Nodes.numOr(spec, "minReadySeconds", 0)) {
+        errs.invalid("spec.progressDeadlineSeconds", deadline, "must be greater than minReadySeconds");
+      }
+    }
+  }
+
+  static void replicaSet(JsonNode replicaSet, Errors errs) {
+    MetaValidation.objectMeta(Nodes.get(replicaSet, "metadata"), true, NameFormat.DNS_SUBDOMAIN, "metadata", errs);
+    JsonNode spec = Nodes.get(replicaSet, "spec");
+    MetaValidation.nonNegative(spec, "replicas", "spec", errs);
+    MetaValidation.nonNegative(spec, "minReadySeconds", "spec", errs);
+    selectorAndTemplate(spec, errs);
+  }
+
+  /** apps/v1 forbids changing the selector of a Deployment or ReplicaSet. */
+  static void selectorUpdate(JsonNode object, JsonNode old, Errors errs) {
+    JsonNode selector = Nodes.get(Nodes.get(object, "spec"), "selector");
+    if (!Objects.equals(selector, Nodes.get(Nodes.get(old, "spec"), "selector"))) {
+      errs.invalid("spec.selector", selector, MetaValidation.IMMUTABLE);
+    }
+  }
+
+  private static void selectorAndTemplate(JsonNode spec, Errors errs) {
+    JsonNode selector = Nodes.get(spec, "selector");
+    boolean usable = true;
+    if (selector.isMissingNode()) {
+      errs.required("spec.selector", "");
+    } else {
+      int before = errs.size();
+      MetaValidation.labelSelector(selector, "spec.selector", errs);
+      usable = errs.size() == before;
+      if (Nodes.strings(selector, "matchLabels").isEmpty() && Nodes.list(selector, "matchExpressions").isEmpty()) {
+        // Go says "deployment" for ReplicaSets too.
+        errs.invalid("spec.selector", selector, "empty selector is invalid for deployment");
+      }
+    }
+    JsonNode template = Nodes.get(spec, "template");
+    if (!usable) {
+      errs.invalid("spec.selector", selector, "invalid label selector");
+    } else {
+      boolean empty = !selector.isMissingNode() && Nodes.strings(selector, "matchLabels").isEmpty()
+          && Nodes.list(selector, "matchExpressions").isEmpty();
+      // A missing selector matches nothing; an empty one matches everything.
+      boolean matches = !selector.isMissingNode() && MetaValidation.matches(selector, PodValidation.templateLabels(template));
+      if (!empty && !matches) {
+        errs.invalid("spec.template.metadata.labels", Nodes.get(Nodes.get(template, "metadata"), "labels"),
+            "`selector` does not match template `labels`");
+      }
+    }
+    PodValidation.template(template, "spec.template", errs);
+    JsonNode podSpec = Nodes.get(template, "spec");
+    String restartPolicy = Nodes.str(podSpec, "restartPolicy");
+    if (!restartPolicy.equals("Always")) {
+      errs.notSupported("spec.template.spec.restartPolicy", restartPolicy, List.of("Always"));
+    }
+    if (Nodes.has(podSpec, "activeDeadlineSeconds")) {
+      errs.forbidden("spec.template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in ReplicaSet is not Supported");
+    }
+  }
+
+  private static void strategy(JsonNode strategy, String path, Errors errs) {
+    String type = Nodes.str(strategy, "type");
+    JsonNode rollingUpdate = Nodes.get(strategy, "rollingUpdate");
+    switch (type) {
+      case "Recreate" -> {
+        if (!rollingUpdate.isMissingNode()) {
+          errs.forbidden(child(path, "rollingUpdate"), "may not be specified when strategy `type` is 'Recreate'");
+        }
+      }
+      case "RollingUpdate" -> {
+        if (rollingUpdate.isMissingNode()) {
+          errs.required(child(path, "rollingUpdate"), "this should be defaulted and never be nil");
+        } else {
+          rollingUpdate(rollingUpdate, child(path, "rollingUpdate"), errs);
+        }
+      }
+      default -> errs.notSupported(path, strategy.isMissingNode() ? null : strategy, List.of("Recreate", "RollingUpdate"));
+    }
+  }
+
+  private static void rollingUpdate(JsonNode rollingUpdate, String path, Errors errs) {
+    JsonNode maxUnavailable = Nodes.get(rollingUpdate, "maxUnavailable");
+    JsonNode maxSurge = Nodes.get(rollingUpdate, "maxSurge");
+    positiveIntOrPercent(maxUnavailable, child(path, "maxUnavailable"), errs);
+    positiveIntOrPercent(maxSurge, child(path, "maxSurge"), errs);
+    if (intOrPercentValue(maxUnavailable) == 0 && intOrPercentValue(maxSurge) == 0) {
+      errs.invalid(child(path, "maxUnavailable"), maxUnavailable, "may not be 0 when `maxSurge` is 0");
+    }
+    if (maxUnavailable.isTextual() && Formats.percent(maxUnavailable.asText()).isEmpty()
+        && intOrPercentValue(maxUnavailable) > 100) {
+      errs.invalid(child(path, "maxUnavailable"), maxUnavailable, "must not be greater than 100%");
+    }
+  }
+
+  private static void positiveIntOrPercent(JsonNode value, String path, Errors errs) {
+    if (value.isTextual()) {
+      errs.invalidEach(path, value, Formats.percent(value.asText()));
+    } else if (value.isNumber() && value.asLong() < 0) {
+      errs.invalid(path, value, MetaValidation.NEGATIVE);
+    }
+  }
+
+  /** getIntOrPercentValue: "25%" is 25, a malformed string counts as 0 like Go's IntValue(). */
+  private static long intOrPercentValue(JsonNode value) {
+    if (value.isNumber()) return value.asLong();
+    if (!value.isTextual()) return 0;
+    String text = value.asText();
+    String digits = text.endsWith("%") ? text.substring(0, text.length() - 1) : text;
+    try {
+      return Long.parseLong(digits);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+}

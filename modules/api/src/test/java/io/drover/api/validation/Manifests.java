@@ -1,0 +1,218 @@
+package io.drover.api.validation;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.api.ApiException;
+import io.drover.api.Json;
+import io.drover.api.ResourceType;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** Valid objects of every kind, and assertions over the causes of a 422. */
+final class Manifests {
+  private Manifests() {}
+
+  static ObjectNode yaml(String text) {
+    try {
+      return (ObjectNode) Json.YAML.readTree(text);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+
+  static ObjectNode namespace() {
+    return yaml("""
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: team-a}
+        """);
+  }
+
+  static ObjectNode node() {
+    return yaml("""
+        apiVersion: v1
+        kind: Node
+        metadata: {name: node-1.example.com, labels: {kubernetes.io/hostname: node-1}}
+        status:
+          capacity: {cpu: "4", memory: 8Gi, pods: "110"}
+        """);
+  }
+
+  static ObjectNode configMap() {
+    return yaml("""
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: app-config, namespace: default}
+        data: {key.name: value, KEY_2: other}
+        binaryData: {blob: aGVsbG8=}
+        """);
+  }
+
+  static ObjectNode secret() {
+    return yaml("""
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: app-secret, namespace: default}
+        type: Opaque
+        data: {password: c2VjcmV0}
+        """);
+  }
+
+  static ObjectNode pod() {
+    return yaml("""
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: web-0
+          namespace: default
+          labels: {app: web, example.com/tier: frontend}
+          annotations: {example.com/owner: team-a}
+        spec:
+          containers:
+          - name: web
+            image: nginx:1.27
+            ports: [{name: http, containerPort: 80}]
+            env: [{name: MY_ENV, value: x}]
+            resources:
+              requests: {cpu: 100m, memory: 64Mi}
+              limits: {cpu: 200m, memory: 128Mi}
+            volumeMounts: [{name: data, mountPath: /data}]
+            readinessProbe:
+              httpGet: {port: 80}
+          volumes:
+          - name: data
+            emptyDir: {}
+        """);
+  }
+
+  static ObjectNode event() {
+    return yaml("""
+        apiVersion: v1
+        kind: Event
+        metadata: {name: web-0.17a1b2c3, namespace: default}
+        involvedObject: {kind: Pod, namespace: default, name: web-0}
+        reason: Started
+        message: Started container web
+        type: Normal
+        """);
+  }
+
+  static ObjectNode service() {
+    return yaml("""
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web, namespace: default}
+        spec:
+          selector: {app: web}
+          ports: [{name: http, port: 80, targetPort: 8080}]
+        """);
+  }
+
+  static ObjectNode deployment() {
+    return yaml("""
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web, namespace: default}
+        spec:
+          replicas: 2
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec:
+              containers: [{name: web, image: nginx}]
+        """);
+  }
+
+  static ObjectNode replicaSet() {
+    return yaml("""
+        apiVersion: apps/v1
+        kind: ReplicaSet
+        metadata: {name: web-5d8f9, namespace: default}
+        spec:
+          replicas: 2
+          selector: {matchLabels: {app: web, pod-template-hash: 5d8f9}}
+          template:
+            metadata: {labels: {app: web, pod-template-hash: 5d8f9}}
+            spec:
+              containers: [{name: web, image: nginx}]
+        """);
+  }
+
+  /** Sets a value at a dotted path (creating objects on the way) and returns the object. */
+  static ObjectNode with(ObjectNode object, String path, Object value) {
+    String[] parts = path.split("\\.");
+    JsonNode current = object;
+    for (int i = 0; i < parts.length - 1; i++) {
+      current = step(current, parts[i]);
+    }
+    ObjectNode parent = (ObjectNode) current;
+    parent.set(parts[parts.length - 1], Json.MAPPER.valueToTree(value));
+    return object;
+  }
+
+  /** Removes the field at a dotted path and returns the object. */
+  static ObjectNode without(ObjectNode object, String path) {
+    String[] parts = path.split("\\.");
+    JsonNode current = object;
+    for (int i = 0; i < parts.length - 1; i++) {
+      current = step(current, parts[i]);
+    }
+    ((ObjectNode) current).remove(parts[parts.length - 1]);
+    return object;
+  }
+
+  private static JsonNode step(JsonNode current, String part) {
+    if (part.matches("\\d+")) return current.get(Integer.parseInt(part));
+    ObjectNode parent = (ObjectNode) current;
+    return parent.has(part) ? parent.get(part) : parent.putObject(part);
+  }
+
+  /** The causes of validating a defaulted copy; empty when valid. */
+  static List<ApiException.Cause> problems(ResourceType type, ObjectNode object) {
+    return problems(type, object, null);
+  }
+
+  static List<ApiException.Cause> problems(ResourceType type, ObjectNode object, ObjectNode old) {
+    ObjectNode defaulted = Admission.applyDefaults(type, object);
+    ObjectNode oldDefaulted = old == null ? null : Admission.applyDefaults(type, old);
+    try {
+      Admission.validate(type, defaulted, oldDefaulted);
+      return List.of();
+    } catch (ApiException e) {
+      assertEquals(422, e.code());
+      assertEquals("Invalid", e.reason());
+      return e.causes();
+    }
+  }
+
+  static void assertValid(ResourceType type, ObjectNode object) {
+    List<ApiException.Cause> causes = problems(type, object);
+    assertTrue(causes.isEmpty(), () -> "expected valid, got " + describe(causes));
+  }
+
+  /** Asserts a cause with this field and reason whose message contains the text, and returns it. */
+  static ApiException.Cause assertCause(List<ApiException.Cause> causes, String field, String reason,
+      String messagePart) {
+    ApiException.Cause found = causes.stream()
+        .filter(c -> c.field().equals(field) && c.reason().equals(reason) && c.message().contains(messagePart))
+        .findFirst().orElse(null);
+    assertFalse(found == null, () -> "no " + reason + " at " + field + " containing '" + messagePart + "' in "
+        + describe(causes));
+    return found;
+  }
+
+  static ApiException rejected(ResourceType type, ObjectNode object) {
+    return assertThrows(ApiException.class, () -> Admission.validate(type, object, null));
+  }
+
+  static String describe(List<ApiException.Cause> causes) {
+    return causes.stream().map(c -> c.field() + " " + c.reason() + " " + c.message())
+        .collect(Collectors.joining("\n  ", "\n  ", ""));
+  }
+}
