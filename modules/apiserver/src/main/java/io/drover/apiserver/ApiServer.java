@@ -131,9 +131,12 @@ public final class ApiServer {
       request.discardEntityBytes(system);
       return resources.handle(request, path.get(), new byte[0]);
     }
+    // Continue on the actor system's dispatcher: Pekko's stage would otherwise run it on the common pool, which
+    // on a 2-core machine starts a new thread per task.
     return request.entity().withSizeLimit(maxBodyBytes)
         .toStrict(requestTimeout.toMillis(), system)
-        .thenCompose(strict -> resources.handle(request, path.get(), strict.getData().toArray()));
+        .thenComposeAsync(strict -> resources.handle(request, path.get(), strict.getData().toArray()),
+            system.executionContext());
   }
 
   /** Aggregated discovery when the client asks for it (with the exact Content-Type it expects), else legacy. */

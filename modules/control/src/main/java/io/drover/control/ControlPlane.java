@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.Props;
 
 /**
@@ -49,6 +51,11 @@ public final class ControlPlane {
     ObjectService service = new ObjectService(system, store, config.getDuration("api.request-timeout"));
     ControlPlane plane = new ControlPlane(store, service);
     // The journal's tables are created on first start (H2 file or PostgreSQL); later starts find them.
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "close-watches",
+        () -> {
+          store.closeWatches();
+          return CompletableFuture.completedFuture(Done.getInstance());
+        });
     return SchemaUtils.createIfNotExists(system).thenCompose(schema -> {
       ObjectEntity.init(system, config.getInt("store.snapshot-every-events"));
       store.start(system);

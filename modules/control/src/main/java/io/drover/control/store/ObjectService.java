@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -37,12 +38,14 @@ public final class ObjectService {
   private static final String NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
   private final ClusterSharding sharding;
+  private final Executor dispatcher;
   private final ObjectStore store;
   private final Duration timeout;
   private final SecureRandom random = new SecureRandom();
 
   public ObjectService(ActorSystem<?> system, ObjectStore store, Duration timeout) {
     this.sharding = ClusterSharding.get(system);
+    this.dispatcher = system.executionContext();
     this.store = store;
     this.timeout = timeout;
   }
@@ -253,13 +256,21 @@ public final class ObjectService {
 
   private CompletionStage<ObjectEntity.Result> ask(String key,
       Function<ActorRef<ObjectEntity.Result>, ObjectEntity.Command> command) {
-    return sharding.entityRefFor(ObjectEntity.ENTITY_TYPE_KEY, key).ask(command::apply, timeout)
-        .exceptionally(error -> {
-          if (unwrapCause(error) instanceof TimeoutException) {
-            throw ApiException.timeout("the object's entity did not answer within " + timeout.toSeconds() + "s");
+    // The ask answers with a Scala-backed stage that runs every dependent step on the common pool (a new thread
+    // per step on a 2-core machine); hand the result over to the actor system's dispatcher once instead.
+    CompletableFuture<ObjectEntity.Result> answer = new CompletableFuture<>();
+    sharding.entityRefFor(ObjectEntity.ENTITY_TYPE_KEY, key).ask(command::apply, timeout)
+        .whenCompleteAsync((result, error) -> {
+          if (error == null) {
+            answer.complete(result);
+          } else if (unwrapCause(error) instanceof TimeoutException) {
+            answer.completeExceptionally(ApiException.timeout(
+                "the object's entity did not answer within " + timeout.toSeconds() + "s"));
+          } else {
+            answer.completeExceptionally(error);
           }
-          throw error instanceof CompletionException c ? c : new CompletionException(error);
-        });
+        }, dispatcher);
+    return answer;
   }
 
   private <T> CompletionStage<T> within(CompletionStage<T> stage) {

@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.function.Predicate;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
@@ -70,6 +71,8 @@ public final class ObjectStore {
   private final Map<String, List<VersionWaiter>> versionWaiters = new HashMap<>();
   private final List<PositionWaiter> positionWaiters = new ArrayList<>();
   private final CompletableFuture<Done> ready = new CompletableFuture<>();
+  /** Runs writers' continuations, so they never run on the journal stream or under this object's lock. */
+  private volatile Executor executor = Runnable::run;
 
   public ObjectStore(int windowCapacity, int watcherBuffer) {
     this.windowCapacity = windowCapacity;
@@ -81,6 +84,7 @@ public final class ObjectStore {
 
   /** Replays the journal, then follows it. {@link #ready()} completes once the replay is applied. */
   public void start(ActorSystem<?> system) {
+    executor = system.executionContext();
     JdbcReadJournal journal = PersistenceQuery.get(system)
         .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
     journal.currentEventsByTag(ObjectEntity.TAG, Offset.noOffset())
@@ -117,17 +121,26 @@ public final class ObjectStore {
     }
   }
 
-  /** Applies one journal event; visible for tests. */
-  synchronized void apply(String persistenceId, long entityVersion, long ordering, ObjectEntity.Event event) {
+  /** Applies one journal event, then wakes the writers waiting for it; visible for tests. */
+  void apply(String persistenceId, long entityVersion, long ordering, ObjectEntity.Event event) {
+    List<Runnable> wakeUps = applyLocked(persistenceId, entityVersion, ordering, event);
+    for (Runnable wakeUp : wakeUps) {
+      executor.execute(wakeUp);
+    }
+  }
+
+  private synchronized List<Runnable> applyLocked(String persistenceId, long entityVersion, long ordering,
+      ObjectEntity.Event event) {
+    List<Runnable> wakeUps = new ArrayList<>();
     if (ordering <= position) {
-      return; // already applied (a restarted stream may repeat its last event)
+      return wakeUps; // already applied (a restarted stream may repeat its last event)
     }
     String key = ObjectEntity.objectKeyOf(persistenceId);
     ResourceType type = ResourceRegistry.byKey(key).orElse(null);
     position = ordering;
     if (type == null) {
       log.warn("skipping event of unknown kind {}", key);
-      return;
+      return wakeUps;
     }
     String[] parts = key.split("/", 4);
     String namespace = parts[2];
@@ -157,7 +170,7 @@ public final class ObjectStore {
     if (waiting != null) {
       waiting.removeIf(w -> {
         if (w.entityVersion() <= entityVersion) {
-          w.done().complete(stored);
+          wakeUps.add(() -> w.done().complete(stored));
           return true;
         }
         return false;
@@ -166,11 +179,12 @@ public final class ObjectStore {
     }
     positionWaiters.removeIf(w -> {
       if (w.position() <= ordering) {
-        w.done().complete(ordering);
+        wakeUps.add(() -> w.done().complete(ordering));
         return true;
       }
       return false;
     });
+    return wakeUps;
   }
 
   /** The newest resourceVersion applied. */
@@ -263,6 +277,14 @@ public final class ObjectStore {
     for (Watcher watcher : List.copyOf(watchers)) {
       deliver(watcher, bookmark);
     }
+  }
+
+  /** Ends every watch stream cleanly (at shutdown, before the API unbinds); clients re-watch elsewhere. */
+  public synchronized void closeWatches() {
+    for (Watcher watcher : List.copyOf(watchers)) {
+      watcher.queue().complete();
+    }
+    watchers.clear();
   }
 
   private synchronized void unsubscribe(Watcher watcher) {
