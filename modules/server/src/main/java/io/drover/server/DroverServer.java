@@ -31,13 +31,14 @@ public final class DroverServer implements AutoCloseable {
     this.dataDir = dataDir;
   }
 
-  /** The configuration for a data directory and API port, over the single-node profile and any overrides. */
+  /** The configuration for a data directory and API port: -D properties, overrides, then the single-node profile. */
   public static Config config(Path dataDir, int port, Map<String, Object> overrides) {
     Config base = ConfigFactory.parseMap(Map.of(
         "drover.data-dir", dataDir.toAbsolutePath().toString(),
         "drover.api.port", port));
     Config extra = ConfigFactory.parseMap(overrides);
-    return extra.withFallback(base).withFallback(ConfigFactory.parseResources("single-node.conf"))
+    // -D system properties win, so any key can be set on the command line (bin/drover up -Ddrover.x=y).
+    return ConfigFactory.systemProperties().withFallback(extra).withFallback(base).withFallback(ConfigFactory.parseResources("single-node.conf"))
         .withFallback(ConfigFactory.defaultReference()).resolve();
   }
 

@@ -42,6 +42,7 @@ public final class Main {
     System.out.println("Drover is up. API: " + server.apiUrl());
     System.out.println("  kubectl --kubeconfig " + server.kubeconfig() + " get namespaces");
     server.system().getWhenTerminated().toCompletableFuture().join();
+    System.out.println("Drover stopped.");
   }
 
   private static String require(String option, String value) {
