@@ -27,6 +27,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
@@ -34,11 +35,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.Query;
+import org.apache.pekko.http.javadsl.model.ws.Message;
+import org.apache.pekko.http.javadsl.model.ws.TextMessage;
+import org.apache.pekko.http.javadsl.model.ws.WebSocketUpgrade;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 
@@ -70,7 +77,7 @@ final class ResourceHandler {
     if (path.isCollection()) {
       return switch (method) {
         case "GET" -> isTrue(query, "watch")
-            ? CompletableFuture.completedFuture(watch(path, query, accept))
+            ? CompletableFuture.completedFuture(watch(request, path, query, accept))
             : list(path, query, accept);
         case "POST" -> {
           ObjectNode object = HttpBodies.decodeObject(HttpBodies.mediaType(request), body);
@@ -187,7 +194,7 @@ final class ResourceHandler {
     });
   }
 
-  private HttpResponse watch(ResourcePath path, Query query, String accept) {
+  private HttpResponse watch(HttpRequest request, ResourcePath path, Query query, String accept) {
     ResourceType type = path.type();
     Predicate<StoredObject> filter = filter(path, query);
     String rv = query.get("resourceVersion").orElse("");
@@ -202,6 +209,13 @@ final class ResourceHandler {
     Source<ByteString, NotUsed> lines = store.watch(from, filter, sendInitialEvents, system)
         .filter(e -> e.type() != WatchEvent.Type.BOOKMARK || bookmarks)
         .map(e -> ByteString.fromArray(eventLine(type, e, table, includeObject)));
+    Optional<WebSocketUpgrade> upgrade = request.getAttribute(AttributeKeys.webSocketUpgrade);
+    if (upgrade.isPresent()) {
+      // Clients such as fabric8 watch over a WebSocket (as the apiserver allows): one text message per event.
+      Source<Message, NotUsed> messages = lines.takeWithin(timeout)
+          .map(line -> TextMessage.create(line.utf8String()));
+      return upgrade.get().handleMessagesWith(Flow.fromSinkAndSourceCoupled(Sink.ignore(), messages));
+    }
     return HttpResponse.create().withEntity(HttpEntities.createChunked(ContentTypes.APPLICATION_JSON,
         lines.takeWithin(timeout)));
   }

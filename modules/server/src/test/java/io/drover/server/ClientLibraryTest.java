@@ -24,11 +24,17 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
-/** The fabric8 kubernetes-client, unchanged, against a Drover server: CRUD, selectors, watches, informers. */
+/**
+ * The fabric8 kubernetes-client, unchanged, against a Drover server: CRUD, selectors, watches, informers. The
+ * timeout turns a watch the client never sees start (it waits for the WebSocket handshake) into a failure.
+ */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
 final class ClientLibraryTest {
   private static final Duration DEADLINE = Duration.ofSeconds(20);
 
