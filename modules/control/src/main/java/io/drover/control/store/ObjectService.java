@@ -2,6 +2,7 @@ package io.drover.control.store;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.drover.api.ApiException;
+import io.drover.api.CreateStrategy;
 import io.drover.api.Json;
 import io.drover.api.ResourceRegistry;
 import io.drover.api.ResourceType;
@@ -71,10 +72,7 @@ public final class ObjectService {
         meta.put("name", Json.text(meta, "generateName") + randomSuffix());
       }
       List<String> warnings = checkFields(type, object, options);
-      if (type.hasStatus() && type != ResourceRegistry.NAMESPACE && type != ResourceRegistry.NODE) {
-        object.remove("status"); // status is written by controllers through /status, not by the creator
-      }
-      ObjectNode admitted = Admission.applyDefaults(type, object);
+      ObjectNode admitted = CreateStrategy.prepareForCreate(type, Admission.applyDefaults(type, object));
       Admission.validate(type, admitted, null);
       String name = Json.text(admitted, "metadata.name");
       checkNamespaceAcceptsContent(type, ns, name);
