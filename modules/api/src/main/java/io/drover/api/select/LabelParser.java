@@ -1,5 +1,6 @@
 package io.drover.api.select;
 
+import io.drover.api.validation.Formats;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.drover.api.Json;
 import io.drover.api.select.LabelSelector.Operator;
@@ -185,7 +186,7 @@ final class LabelParser {
     if (key.token() != Token.IDENTIFIER) {
       throw new SyntaxError("found '" + key.literal() + "', expected: identifier");
     }
-    List<String> keyErrors = LabelValidation.qualifiedNameErrors(key.literal());
+    List<String> keyErrors = Formats.qualifiedName(key.literal());
     if (!keyErrors.isEmpty()) {
       // The parser validates with a nil field path, which Go prints as "<nil>".
       throw new SyntaxError(invalid("<nil>", key.literal(), String.join("; ", keyErrors)));
@@ -290,7 +291,7 @@ final class LabelParser {
   /** Validates like labels.NewRequirement (without a field path) and builds the requirement. */
   static Requirement requirement(String key, Operator operator, List<String> values) {
     List<String> errors = new ArrayList<>();
-    List<String> keyErrors = LabelValidation.qualifiedNameErrors(key);
+    List<String> keyErrors = Formats.qualifiedName(key);
     if (!keyErrors.isEmpty()) errors.add(invalid("key", key, String.join("; ", keyErrors)));
     switch (operator) {
       case IN, NOT_IN -> {
@@ -321,7 +322,7 @@ final class LabelParser {
       }
     }
     for (int i = 0; i < values.size(); i++) {
-      List<String> valueErrors = LabelValidation.labelValueErrors(values.get(i));
+      List<String> valueErrors = Formats.labelValue(values.get(i));
       if (!valueErrors.isEmpty()) {
         errors.add(invalid("values[" + i + "][" + key + "]", values.get(i), String.join("; ", valueErrors)));
       }
@@ -331,7 +332,7 @@ final class LabelParser {
   }
 
   private static String invalid(String field, String value, String detail) {
-    return field + ": Invalid value: " + LabelValidation.quote(value) + ": " + detail;
+    return field + ": Invalid value: " + Formats.quote(value) + ": " + detail;
   }
 
   private static String invalidList(List<String> values, String detail) {

@@ -1,5 +1,6 @@
 package io.drover.api.select;
 
+import io.drover.api.validation.Formats;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.api.ApiException;
 import io.drover.api.Json;
@@ -129,7 +130,7 @@ public final class LabelSelector {
           case "Exists" -> Operator.EXISTS;
           case "DoesNotExist" -> Operator.DOES_NOT_EXIST;
           default -> throw new LabelParser.SyntaxError(
-              LabelValidation.quote(expression.path("operator").asText()) + " is not a valid label selector operator");
+              Formats.quote(expression.path("operator").asText()) + " is not a valid label selector operator");
         };
         List<String> values = new ArrayList<>();
         expression.path("values").forEach(v -> values.add(v.asText()));

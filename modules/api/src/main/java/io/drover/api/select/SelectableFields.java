@@ -1,5 +1,6 @@
 package io.drover.api.select;
 
+import io.drover.api.validation.Formats;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.drover.api.ApiException;
@@ -65,7 +66,7 @@ final class SelectableFields {
     Kind kind = KINDS.get(type.kind());
     if (kind == null || kind.labels() == null) {
       if (label.equals("metadata.name") || label.equals("metadata.namespace")) return label;
-      throw ApiException.badRequest(LabelValidation.quote(label)
+      throw ApiException.badRequest(Formats.quote(label)
           + " is not a known field selector: only \"metadata.name\", \"metadata.namespace\"");
     }
     if (type.kind().equals("Pod") && label.equals("spec.host")) return "spec.nodeName"; // old v1 clients

@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
  * The string formats of k8s.io/apimachinery/pkg/util/validation (validation.go) and api/validation
  * (generic.go). Each check returns the messages Go returns, empty when the value is valid.
  */
-final class Formats {
+public final class Formats {
   private Formats() {}
 
   private static final String DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
@@ -60,7 +60,7 @@ final class Formats {
     return errs;
   }
 
-  static List<String> dns1123Subdomain(String value) {
+  public static List<String> dns1123Subdomain(String value) {
     List<String> errs = new ArrayList<>();
     if (value.length() > DNS1123_SUBDOMAIN_MAX) errs.add(maxLen(DNS1123_SUBDOMAIN_MAX));
     if (!DNS1123_SUBDOMAIN.matcher(value).matches()) {
@@ -79,7 +79,7 @@ final class Formats {
   }
 
   /** IsQualifiedName: label keys, annotation keys, finalizers; an optional DNS subdomain prefix and '/'. */
-  static List<String> qualifiedName(String value) {
+  public static List<String> qualifiedName(String value) {
     List<String> errs = new ArrayList<>();
     String[] parts = value.split("/", -1);
     String name;
@@ -111,7 +111,7 @@ final class Formats {
     return errs;
   }
 
-  static List<String> labelValue(String value) {
+  public static List<String> labelValue(String value) {
     List<String> errs = new ArrayList<>();
     if (value.length() > 63) errs.add(maxLen(63));
     if (!LABEL_VALUE.matcher(value).matches()) {
@@ -215,5 +215,28 @@ final class Formats {
       s.append('\'').append(examples[i]).append("', ");
     }
     return s.append("regex used for validation is '").append(fmt).append("')").toString();
+  }
+
+  /** Go's strconv.Quote for the characters that matter here. */
+  public static String quote(String s) {
+    StringBuilder out = new StringBuilder(s.length() + 2).append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> out.append("\\\"");
+        case '\\' -> out.append("\\\\");
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\t' -> out.append("\\t");
+        default -> {
+          if (c < 0x20 || c == 0x7f) {
+            out.append(String.format("\\x%02x", (int) c));
+          } else {
+            out.append(c);
+          }
+        }
+      }
+    }
+    return out.append('"').toString();
   }
 }
