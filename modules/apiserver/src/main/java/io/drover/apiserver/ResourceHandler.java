@@ -203,8 +203,8 @@ final class ResourceHandler {
     boolean bookmarks = isTrue(query, "allowWatchBookmarks");
     boolean table = wantsTable(accept);
     String includeObject = query.get("includeObject").orElse(null);
-    long timeoutSeconds = query.get("timeoutSeconds").map(Long::parseLong)
-        .orElse(maxWatchTimeout.toSeconds() / 2 + ThreadLocalRandom.current().nextLong(maxWatchTimeout.toSeconds() / 2));
+    long timeoutSeconds = query.get("timeoutSeconds").isPresent() ? parseLong(query, "timeoutSeconds", 0)
+        : maxWatchTimeout.toSeconds() / 2 + ThreadLocalRandom.current().nextLong(maxWatchTimeout.toSeconds() / 2);
     Duration timeout = Duration.ofSeconds(Math.min(timeoutSeconds, maxWatchTimeout.toSeconds()));
     Source<ByteString, NotUsed> lines = store.watch(from, filter, sendInitialEvents, system)
         .filter(e -> e.type() != WatchEvent.Type.BOOKMARK || bookmarks)
@@ -383,7 +383,7 @@ final class ResourceHandler {
     }
     Long grace = options.hasNonNull("gracePeriodSeconds")
         ? Long.valueOf(options.get("gracePeriodSeconds").asLong())
-        : query.get("gracePeriodSeconds").map(Long::parseLong).orElse(null);
+        : query.get("gracePeriodSeconds").isPresent() ? Long.valueOf(parseLong(query, "gracePeriodSeconds", 0)) : null;
     boolean dryRun = query.get("dryRun").map("All"::equals).orElse(false);
     JsonNode dryRunBody = options.get("dryRun");
     if (dryRunBody != null && dryRunBody.isArray()) {

@@ -38,7 +38,8 @@ final class BadInputTest {
   @BeforeAll
   static void start() throws Exception {
     dataDir = TestServers.tempDataDir();
-    server = TestServers.start(dataDir, Map.of("drover.api.max-body-bytes", MAX_BODY_BYTES));
+    server = TestServers.start(dataDir, Map.of("drover.api.max-body-bytes", MAX_BODY_BYTES,
+        "drover.store.watch-window-events", 50));
     expectCode(201, post(server.apiUrl() + "/api/v1/namespaces", "{\"metadata\":{\"name\":\"" + NS + "\"}}"));
     configMaps = server.apiUrl() + "/api/v1/namespaces/" + NS + "/configmaps";
     deployments = server.apiUrl() + "/apis/apps/v1/namespaces/" + NS + "/deployments";
@@ -230,6 +231,28 @@ final class BadInputTest {
     }
     assertCode(200, get(server.apiUrl() + "/version"));
     assertCreatedAfterwards(configMaps, "survivor", configMap("survivor"));
+  }
+
+  @Test
+  void malformedQueryParametersAreBadRequests() throws Exception {
+    expectCode(201, post(configMaps, configMap("query-params")));
+    assertStatus(400, "BadRequest", get(configMaps + "?watch=true&timeoutSeconds=soon"));
+    assertStatus(400, "BadRequest", get(configMaps + "?limit=many"));
+    assertStatus(400, "BadRequest", get(configMaps + "?labelSelector=a%20in%20(b"));
+    assertStatus(400, "BadRequest", get(configMaps + "?fieldSelector=spec.nonsense%3Dx"));
+    assertStatus(400, "BadRequest", get(configMaps + "?continue=not-a-token"));
+    assertStatus(400, "BadRequest", send("DELETE", configMaps + "/query-params?gracePeriodSeconds=later", "",
+        "application/json"));
+    assertCode(200, get(configMaps + "/query-params"));
+  }
+
+  @Test
+  void watchFromAVersionNoLongerRetainedIsGone() throws Exception {
+    // The test server keeps a window of 50 changes; make more, then watch from before them.
+    for (int i = 0; i < 60; i++) {
+      expectCode(201, post(configMaps, configMap("churn-" + i)));
+    }
+    assertStatus(410, "Expired", get(configMaps + "?watch=true&resourceVersion=1&timeoutSeconds=1"));
   }
 
   // --- helpers ---
