@@ -1,0 +1,50 @@
+package io.drover.agent.runtime;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the node agent needs from a container runtime: start, observe, stop and remove containers, run commands
+ * in them, and read their resource usage. Implementations: {@code process} (host processes, the default), later
+ * {@code cri} (containerd) and {@code sim} (virtual). Methods may block (processes, files, cgroups): the agent
+ * calls them on its blocking dispatcher, never inside an actor's message handling.
+ */
+public interface ContainerRuntime extends AutoCloseable {
+
+  /** The runtime's name as configured ({@code drover.agent.runtime}) and reported in node info. */
+  String name();
+
+  /** Whether the host lets this runtime isolate containers (namespaces, cgroups), with a reason when not. */
+  Isolation isolation();
+
+  /** Starts one container and returns at once with its state (RUNNING, or EXITED if it failed to start). */
+  ContainerState start(ContainerSpec spec) throws IOException;
+
+  /** The container's current state; empty when the runtime does not know the id. */
+  Optional<ContainerState> state(String containerId);
+
+  /**
+   * Stops a container: SIGTERM to its process group, SIGKILL after {@code grace}. Returns once it has exited.
+   */
+  void stop(String containerId, Duration grace);
+
+  /** Forgets an exited container and releases what it held (cgroup, namespace holders). Logs stay. */
+  void remove(String containerId);
+
+  /**
+   * Every container this runtime started that still exists, including ones started before an agent restart
+   * (the agent re-adopts or removes them).
+   */
+  List<ContainerState> list();
+
+  /** Runs a command inside a running container (its namespaces, environment and working directory). */
+  ExecSession exec(String containerId, List<String> command, boolean tty) throws IOException;
+
+  /** CPU and memory usage of a running container. */
+  Optional<ContainerStats> stats(String containerId);
+
+  @Override
+  default void close() {}
+}
