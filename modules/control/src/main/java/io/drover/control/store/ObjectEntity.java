@@ -52,7 +52,9 @@ public final class ObjectEntity
     /** Only status: the {@code /status} subresource. */
     STATUS,
     /** Only the namespace's spec.finalizers: the {@code /finalize} subresource. */
-    FINALIZE
+    FINALIZE,
+    /** Assigns an unbound pod to the node named in the given object's spec.nodeName: {@code /binding}. */
+    BIND
   }
 
   public record Create(ObjectNode object, boolean dryRun, ActorRef<Result> replyTo) implements Command {}
@@ -61,9 +63,12 @@ public final class ObjectEntity
   public record Update(ObjectNode object, long expectedVersion, Scope scope, boolean dryRun,
       ActorRef<Result> replyTo) implements Command {}
 
-  /** Preconditions: expectedUid null and expectedVersion 0 mean none. */
-  public record Delete(String expectedUid, long expectedVersion, boolean dryRun, ActorRef<Result> replyTo)
-      implements Command {}
+  /**
+   * Preconditions: expectedUid null and expectedVersion 0 mean none. gracePeriodSeconds null means the object's
+   * default (a bound pod's terminationGracePeriodSeconds); 0 deletes at once.
+   */
+  public record Delete(String expectedUid, long expectedVersion, Long gracePeriodSeconds, boolean dryRun,
+      ActorRef<Result> replyTo) implements Command {}
 
   public record Get(ActorRef<Result> replyTo) implements Command {}
 
@@ -212,10 +217,21 @@ public final class ObjectEntity
       return Effect().reply(cmd.replyTo(), conflict(
           "Precondition failed: UID in precondition: " + givenUid + ", UID in object meta: " + uid));
     }
+    if (cmd.scope() == Scope.BIND) {
+      String bound = Json.text(old, "spec.nodeName");
+      if (bound != null && !bound.isEmpty()) {
+        return Effect().reply(cmd.replyTo(), conflict("pod " + name() + " is already assigned to node \"" + bound
+            + "\""));
+      }
+      if (isDeleting(old)) {
+        return Effect().reply(cmd.replyTo(), conflict("pod " + name() + " is being deleted, cannot be assigned"));
+      }
+    }
     ObjectNode updated = switch (cmd.scope()) {
       case MAIN -> mainUpdate(old, cmd.object());
       case STATUS -> replaced(old, "status", cmd.object().get("status"));
       case FINALIZE -> finalizeUpdate(old, cmd.object());
+      case BIND -> bindUpdate(old, Json.text(cmd.object(), "spec.nodeName"));
     };
     if (isDeleting(old) && addsFinalizer(old, updated)) {
       return Effect().reply(cmd.replyTo(), new Refused(422, "Invalid", type.kind() + " \"" + name()
@@ -242,6 +258,20 @@ public final class ObjectEntity
       return Effect().reply(cmd.replyTo(), conflict(
           "the object has been modified; please apply your changes to the latest version and try again"));
     }
+    long grace = gracePeriodSeconds(old, cmd.gracePeriodSeconds());
+    if (grace > 0) {
+      // Graceful: the node agent stops the containers, then deletes with grace 0. A shorter grace shortens it.
+      Long current = Json.at(old, "metadata.deletionGracePeriodSeconds") == null ? null
+          : Json.at(old, "metadata.deletionGracePeriodSeconds").asLong();
+      if (isDeleting(old) && current != null && current <= grace) {
+        return Effect().reply(cmd.replyTo(), new Done(old, state.version(), false));
+      }
+      ObjectNode deleting = old.deepCopy();
+      ObjectNode meta = Json.object(deleting, "metadata");
+      meta.put("deletionTimestamp", Instant.now(clock).plusSeconds(grace).truncatedTo(ChronoUnit.SECONDS).toString());
+      meta.put("deletionGracePeriodSeconds", grace);
+      return persistOrDryRun(new Updated(deleting), cmd.dryRun(), state, cmd.replyTo());
+    }
     if (pendingFinalizers(old) > 0) {
       if (isDeleting(old)) {
         return Effect().reply(cmd.replyTo(), new Done(old, state.version(), false));
@@ -265,6 +295,34 @@ public final class ObjectEntity
       return Effect().reply(replyTo, new Done(event.object(), state.version(), deleted));
     }
     return Effect().persist(event).thenReply(replyTo, s -> new Done(event.object(), s.version(), deleted));
+  }
+
+  /**
+   * How long a delete waits for the object's owner to clean up. Only pods bound to a node and not finished wait
+   * (their node agent stops the containers); everything else is deleted at once, as in Kubernetes.
+   */
+  private long gracePeriodSeconds(ObjectNode object, Long requested) {
+    if (type != ResourceRegistry.POD) return 0;
+    String node = Json.text(object, "spec.nodeName");
+    String phase = Json.text(object, "status.phase");
+    if (node == null || node.isEmpty() || "Succeeded".equals(phase) || "Failed".equals(phase)) return 0;
+    if (requested != null) return requested;
+    JsonNode fromSpec = Json.at(object, "spec.terminationGracePeriodSeconds");
+    return fromSpec == null ? 30 : fromSpec.asLong();
+  }
+
+  /** spec.nodeName set and condition PodScheduled=True, as the apiserver's binding does. */
+  private ObjectNode bindUpdate(ObjectNode old, String nodeName) {
+    ObjectNode updated = old.deepCopy();
+    Json.object(updated, "spec").put("nodeName", nodeName);
+    ObjectNode status = Json.object(updated, "status");
+    ArrayNode conditions = status.get("conditions") instanceof ArrayNode a ? a : status.putArray("conditions");
+    for (int i = conditions.size() - 1; i >= 0; i--) {
+      if ("PodScheduled".equals(conditions.get(i).path("type").asText())) conditions.remove(i);
+    }
+    conditions.addObject().put("type", "PodScheduled").put("status", "True").putNull("lastProbeTime")
+        .put("lastTransitionTime", now());
+    return updated;
   }
 
   /** A user's update: system metadata and (with a status subresource) status stay as they are. */

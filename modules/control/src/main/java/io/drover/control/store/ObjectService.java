@@ -151,6 +151,21 @@ public final class ObjectService {
     });
   }
 
+  // --- binding ---
+
+  /** Assigns a pod to a node (the scheduler's {@code pods/binding}); 409 when it is already assigned. */
+  public CompletionStage<WriteResult> bind(String namespace, String podName, String nodeName) {
+    return guard(() -> {
+      ResourceType type = ResourceRegistry.POD;
+      get(type, namespace, podName);
+      ObjectNode binding = Json.MAPPER.createObjectNode();
+      Json.object(binding, "spec").put("nodeName", nodeName);
+      String key = type.objectKey(namespace, podName);
+      return ask(key, replyTo -> new ObjectEntity.Update(binding, 0, ObjectEntity.Scope.BIND, false, replyTo))
+          .thenCompose(result -> finish(type, podName, key, result, WriteOptions.DEFAULT, false, List.of()));
+    });
+  }
+
   // --- delete ---
 
   public CompletionStage<WriteResult> delete(ResourceType type, String namespace, String name,
@@ -162,7 +177,8 @@ public final class ObjectService {
       WriteOptions writeOptions = new WriteOptions(options.dryRun(), WriteOptions.FieldValidation.IGNORE);
       return expectedVersion(type, current, options.preconditionResourceVersion())
           .thenCompose(expected -> ask(key, replyTo ->
-              new ObjectEntity.Delete(options.preconditionUid(), expected, options.dryRun(), replyTo)))
+              new ObjectEntity.Delete(options.preconditionUid(), expected, options.gracePeriodSeconds(),
+                  options.dryRun(), replyTo)))
           .thenCompose(result -> finish(type, name, key, result, writeOptions, false, List.of()));
     });
   }

@@ -127,7 +127,7 @@ class ObjectEntityTest {
   void finalizersHoldDeletionUntilTheLastIsRemoved() {
     var kit = entity("core/ConfigMap/default/fin");
     kit.<Result>runCommand(r -> new ObjectEntity.Create(object("{\"metadata\":{\"name\":\"fin\",\"finalizers\":[\"example.com/x\"]}}"), false, r));
-    var deleting = kit.<Result>runCommand(r -> new ObjectEntity.Delete(null, 0, false, r));
+    var deleting = kit.<Result>runCommand(r -> new ObjectEntity.Delete(null, 0, null, false, r));
     assertFalse(done(deleting).deleted());
     assertNotNull(Json.text(kit.getState().object(), "metadata.deletionTimestamp"));
     var addFinalizer = kit.<Result>runCommand(r -> new ObjectEntity.Update(object("{\"metadata\":{\"name\":\"fin\",\"finalizers\":[\"example.com/x\",\"example.com/y\"]}}"), 0, Scope.MAIN, false, r));
@@ -142,7 +142,7 @@ class ObjectEntityTest {
   void namespaceDeletionTerminatesThenFinalizeDeletes() {
     var kit = entity("core/Namespace//team");
     kit.<Result>runCommand(r -> new ObjectEntity.Create(object("{\"metadata\":{\"name\":\"team\"},\"spec\":{\"finalizers\":[\"kubernetes\"]},\"status\":{\"phase\":\"Active\"}}"), false, r));
-    done(kit.runCommand(r -> new ObjectEntity.Delete(null, 0, false, r)));
+    done(kit.runCommand(r -> new ObjectEntity.Delete(null, 0, null, false, r)));
     assertEquals("Terminating", Json.text(kit.getState().object(), "status.phase"));
     var finalized = kit.<Result>runCommand(r -> new ObjectEntity.Update(object("{\"spec\":{\"finalizers\":[]}}"), 0, Scope.FINALIZE, false, r));
     assertTrue(done(finalized).deleted());
@@ -152,10 +152,10 @@ class ObjectEntityTest {
   void deletePreconditionsAreChecked() {
     var kit = entity("core/ConfigMap/default/pre");
     kit.<Result>runCommand(r -> new ObjectEntity.Create(object("{\"metadata\":{\"name\":\"pre\"}}"), false, r));
-    assertEquals("Conflict", refused(kit.runCommand(r -> new ObjectEntity.Delete("not-the-uid", 0, false, r))).reason());
-    assertEquals("Conflict", refused(kit.runCommand(r -> new ObjectEntity.Delete(null, 7, false, r))).reason());
+    assertEquals("Conflict", refused(kit.runCommand(r -> new ObjectEntity.Delete("not-the-uid", 0, null, false, r))).reason());
+    assertEquals("Conflict", refused(kit.runCommand(r -> new ObjectEntity.Delete(null, 7, null, false, r))).reason());
     String uid = Json.text(kit.getState().object(), "metadata.uid");
-    assertTrue(done(kit.runCommand(r -> new ObjectEntity.Delete(uid, 1, false, r))).deleted());
+    assertTrue(done(kit.runCommand(r -> new ObjectEntity.Delete(uid, 1, null, false, r))).deleted());
   }
 
   @Test
@@ -171,7 +171,7 @@ class ObjectEntityTest {
   void missingObjectAnswersNotFound() {
     var kit = entity("core/ConfigMap/default/none");
     assertEquals(404, refused(kit.runCommand(r -> new ObjectEntity.Update(object("{}"), 0, Scope.MAIN, false, r))).code());
-    assertEquals(404, refused(kit.runCommand(r -> new ObjectEntity.Delete(null, 0, false, r))).code());
+    assertEquals(404, refused(kit.runCommand(r -> new ObjectEntity.Delete(null, 0, null, false, r))).code());
     assertEquals(404, refused(kit.runCommand(ObjectEntity.Get::new)).code());
   }
 
@@ -191,5 +191,42 @@ class ObjectEntityTest {
   void registryKnowsEveryKeyPrefix() {
     assertEquals(ResourceRegistry.NAMESPACE, ResourceRegistry.byKey("core/Namespace//x").orElseThrow());
     assertEquals(ResourceRegistry.DEPLOYMENT, ResourceRegistry.byKey("apps/Deployment/ns/x").orElseThrow());
+  }
+
+  @Test
+  void bindingAssignsAnUnboundPodOnceAndMarksItScheduled() {
+    var kit = entity("core/Pod/default/p");
+    kit.<Result>runCommand(r -> new ObjectEntity.Create(object("{\"metadata\":{\"name\":\"p\"},\"spec\":{}}"), false, r));
+    done(kit.runCommand(r -> new ObjectEntity.Update(object("{\"spec\":{\"nodeName\":\"n1\"}}"), 0, Scope.BIND, false, r)));
+    ObjectNode pod = kit.getState().object();
+    assertEquals("n1", Json.text(pod, "spec.nodeName"));
+    assertEquals("PodScheduled", Json.text(pod.at("/status/conditions/0"), "type"));
+    assertEquals("True", Json.text(pod.at("/status/conditions/0"), "status"));
+    var again = kit.<Result>runCommand(r -> new ObjectEntity.Update(object("{\"spec\":{\"nodeName\":\"n2\"}}"), 0, Scope.BIND, false, r));
+    assertEquals(409, refused(again).code());
+    assertEquals("n1", Json.text(kit.getState().object(), "spec.nodeName"));
+  }
+
+  @Test
+  void deletingABoundPodWaitsForItsGracePeriodUntilDeletedWithGraceZero() {
+    var kit = entity("core/Pod/default/g");
+    kit.<Result>runCommand(r -> new ObjectEntity.Create(object("{\"metadata\":{\"name\":\"g\"},\"spec\":{\"terminationGracePeriodSeconds\":20}}"), false, r));
+    kit.<Result>runCommand(r -> new ObjectEntity.Update(object("{\"spec\":{\"nodeName\":\"n1\"}}"), 0, Scope.BIND, false, r));
+    var graceful = kit.<Result>runCommand(r -> new ObjectEntity.Delete(null, 0, null, false, r));
+    assertFalse(done(graceful).deleted());
+    assertEquals(20, Json.at(kit.getState().object(), "metadata.deletionGracePeriodSeconds").asInt());
+    assertEquals("2026-01-02T03:04:25Z", Json.text(kit.getState().object(), "metadata.deletionTimestamp"));
+    var shorter = kit.<Result>runCommand(r -> new ObjectEntity.Delete(null, 0, 5L, false, r));
+    assertEquals(5, Json.at(done(shorter).object(), "metadata.deletionGracePeriodSeconds").asInt());
+    var longer = kit.<Result>runCommand(r -> new ObjectEntity.Delete(null, 0, 60L, false, r));
+    assertTrue(longer.hasNoEvents(), "a longer grace does not extend the deadline");
+    assertTrue(done(kit.runCommand(r -> new ObjectEntity.Delete(null, 0, 0L, false, r))).deleted());
+  }
+
+  @Test
+  void anUnboundPodIsDeletedAtOnce() {
+    var kit = entity("core/Pod/default/u");
+    kit.<Result>runCommand(r -> new ObjectEntity.Create(object("{\"metadata\":{\"name\":\"u\"},\"spec\":{}}"), false, r));
+    assertTrue(done(kit.runCommand(r -> new ObjectEntity.Delete(null, 0, null, false, r))).deleted());
   }
 }
