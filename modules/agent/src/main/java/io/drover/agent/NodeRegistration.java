@@ -30,10 +30,10 @@ public final class NodeRegistration {
       String arch = System.getProperty("os.arch").replace("x86_64", "amd64").replace("aarch64", "arm64");
       return new Machine(nodeName, Runtime.getRuntime().availableProcessors(), memory, ephemeralStorageBytes,
           maxPods, internalIp, System.getProperty("os.name").toLowerCase(), arch, System.getProperty("os.version"),
-          osImage(), runtime, roles);
+          readOsImage(), runtime, roles);
     }
 
-    private static String osImage() {
+    private static String readOsImage() {
       try {
         for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/etc/os-release"))) {
           if (line.startsWith("PRETTY_NAME=")) return line.substring(12).replace("\"", "");
