@@ -2,6 +2,7 @@ package io.drover.apiserver;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
+import io.drover.agent.PodIo;
 import io.drover.api.ApiException;
 import io.drover.api.Json;
 import io.drover.api.discovery.Discovery;
@@ -40,12 +41,12 @@ public final class ApiServer {
   private final long maxBodyBytes;
   private final Duration requestTimeout;
 
-  public ApiServer(ActorSystem<?> system, ObjectService service) {
+  public ApiServer(ActorSystem<?> system, ObjectService service, Optional<PodIo> agent) {
     Config config = system.settings().config().getConfig("drover.api");
     this.system = system;
     this.maxBodyBytes = config.getBytes("max-body-bytes");
     this.requestTimeout = config.getDuration("request-timeout");
-    this.resources = new ResourceHandler(system, service, config.getDuration("max-watch-timeout"),
+    this.resources = new ResourceHandler(system, service, agent, config.getDuration("max-watch-timeout"),
         config.getInt("max-list-limit"), Clock.systemUTC());
     OpenApi.v3Index(); // built once now rather than on the first kubectl apply
     Duration bookmarkInterval = config.getDuration("bookmark-interval");

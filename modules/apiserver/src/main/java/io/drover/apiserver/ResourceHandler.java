@@ -3,6 +3,7 @@ package io.drover.apiserver;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.agent.PodIo;
 import io.drover.api.ApiException;
 import io.drover.api.Json;
 import io.drover.api.ResourceRegistry;
@@ -58,8 +59,11 @@ final class ResourceHandler {
   private final int maxListLimit;
   private final Clock clock;
 
-  ResourceHandler(ActorSystem<?> system, ObjectService service, Duration maxWatchTimeout, int maxListLimit,
-      Clock clock) {
+  private final PodSubresources pods;
+
+  ResourceHandler(ActorSystem<?> system, ObjectService service, Optional<PodIo> agent, Duration maxWatchTimeout,
+      int maxListLimit, Clock clock) {
+    this.pods = new PodSubresources(system, service, agent, clock);
     this.system = system;
     this.service = service;
     this.store = service.store();
@@ -90,6 +94,9 @@ final class ResourceHandler {
     }
     if (path.subresource() != null && path.subresource().equals("scale")) {
       return scale(request, path, query, body, method);
+    }
+    if (path.subresource() != null && List.of("log", "exec", "binding").contains(path.subresource())) {
+      return pods.handle(request, path, body);
     }
     ObjectEntity.Scope scope = path.subresource() == null ? ObjectEntity.Scope.MAIN
         : path.subresource().equals("finalize") ? ObjectEntity.Scope.FINALIZE : ObjectEntity.Scope.STATUS;

@@ -55,7 +55,7 @@ public final class DroverServer implements AutoCloseable {
       Duration startTimeout = Duration.ofMinutes(2);
       ControlPlane plane = ControlPlane.start(system).toCompletableFuture()
           .get(startTimeout.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
-      ApiServer api = new ApiServer(system, plane.service());
+      ApiServer api = new ApiServer(system, plane.service(), java.util.Optional.empty());
       CompletionStage<ServerBinding> bound = api.bind(config.getString("drover.api.host"),
           config.getInt("drover.api.port"));
       ServerBinding binding = bound.toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);

@@ -1,0 +1,27 @@
+package io.drover.agent;
+
+import io.drover.agent.runtime.ExecSession;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the API needs from the node agent that runs a pod: where its logs are, whether a container is running,
+ * and a way to run a command in it. Implemented by the agent of this member; pods on other members' nodes are
+ * reached through their member (multi-member work).
+ */
+public interface PodIo {
+  /** The node this member's agent runs. */
+  String nodeName();
+
+  /** The pod's directory (holding {@code <container>/<attempt>.log}), if this agent has run the pod. */
+  Optional<Path> podDirectory(String namespace, String name, String uid);
+
+  /** Whether the container's current run is still running. */
+  boolean isRunning(String namespace, String name, String uid, String container);
+
+  /** Runs a command in a running container. */
+  ExecSession exec(String namespace, String name, String uid, String container, List<String> command, boolean tty)
+      throws IOException;
+}

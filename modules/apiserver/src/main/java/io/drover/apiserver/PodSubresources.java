@@ -1,0 +1,240 @@
+package io.drover.apiserver;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.agent.PodIo;
+import io.drover.agent.logs.PodLogs;
+import io.drover.agent.runtime.ExecSession;
+import io.drover.api.ApiException;
+import io.drover.api.Json;
+import io.drover.api.ResourceRegistry;
+import io.drover.control.store.ObjectService;
+import io.drover.control.store.StoredObject;
+import java.io.IOException;
+import java.io.OutputStream;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.model.AttributeKeys;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.Query;
+import org.apache.pekko.http.javadsl.model.ws.BinaryMessage;
+import org.apache.pekko.http.javadsl.model.ws.Message;
+import org.apache.pekko.http.javadsl.model.ws.WebSocketUpgrade;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.javadsl.StreamConverters;
+import org.apache.pekko.util.ByteString;
+
+/** The pod subresources that reach into the node agent: {@code log}, {@code exec}, and the scheduler's {@code binding}. */
+final class PodSubresources {
+  /** Channel numbers of the Kubernetes remotecommand WebSocket protocols. */
+  private static final int STDIN = 0, STDOUT = 1, STDERR = 2, STATUS = 3, RESIZE = 4, CLOSE = 255;
+  private static final List<String> EXEC_PROTOCOLS = List.of("v5.channel.k8s.io", "v4.channel.k8s.io");
+
+  private final ActorSystem<?> system;
+  private final ObjectService service;
+  private final Optional<PodIo> agent;
+  private final Clock clock;
+
+  PodSubresources(ActorSystem<?> system, ObjectService service, Optional<PodIo> agent, Clock clock) {
+    this.system = system;
+    this.service = service;
+    this.agent = agent;
+    this.clock = clock;
+  }
+
+  CompletionStage<HttpResponse> handle(HttpRequest request, ResourcePath path, byte[] body) {
+    String method = request.method().value();
+    return switch (path.subresource()) {
+      case "binding" -> {
+        if (!method.equals("POST")) throw ApiException.methodNotAllowed("bindings can only be created (POST)");
+        ObjectNode binding = HttpBodies.decodeObject(HttpBodies.mediaType(request), body);
+        String node = Json.text(binding, "target.name");
+        if (node == null || node.isEmpty()) {
+          throw ApiException.invalid("Binding", "", path.name(), List.of(new ApiException.Cause(
+              "FieldValueRequired", "Required value", "target.name")));
+        }
+        yield service.bind(path.namespace(), path.name(), node)
+            .thenApply(r -> HttpBodies.json(201, HttpBodies.success()));
+      }
+      case "log" -> CompletableFuture.completedFuture(log(path, request.getUri().query()));
+      case "exec" -> CompletableFuture.completedFuture(exec(request, path));
+      default -> throw ApiException.notFound("the server could not find the requested resource");
+    };
+  }
+
+  private HttpResponse log(ResourcePath path, Query query) {
+    StoredObject pod = service.get(ResourceRegistry.POD, path.namespace(), path.name());
+    String container = container(pod, query.get("container").orElse(null));
+    PodLogs.Options options = new PodLogs.Options(flag(query, "previous"), flag(query, "follow"),
+        number(query, "tailLines"), number(query, "sinceSeconds"), flag(query, "timestamps"),
+        number(query, "limitBytes"));
+    PodIo io = local(pod);
+    String uid = Json.text(pod.object(), "metadata.uid");
+    Path file = io.podDirectory(pod.namespace(), pod.name(), uid)
+        .flatMap(dir -> PodLogs.logFile(dir, container, options.previous()))
+        .orElseThrow(() -> ApiException.badRequest(options.previous()
+            ? "previous terminated container \"" + container + "\" in pod \"" + pod.name() + "\" not found"
+            : "container \"" + container + "\" in pod \"" + pod.name() + "\" is waiting to start: ContainerCreating"));
+    Source<ByteString, NotUsed> lines = PodLogs.read(file, options,
+        () -> io.isRunning(pod.namespace(), pod.name(), uid, container), Duration.ofMillis(200), clock.instant());
+    return HttpResponse.create().withEntity(HttpEntities.createChunked(ContentTypes.TEXT_PLAIN_UTF8, lines));
+  }
+
+  private HttpResponse exec(HttpRequest request, ResourcePath path) {
+    Query query = request.getUri().query();
+    StoredObject pod = service.get(ResourceRegistry.POD, path.namespace(), path.name());
+    String container = container(pod, query.get("container").orElse(null));
+    List<String> command = query.getAll("command");
+    if (command.isEmpty()) throw ApiException.badRequest("you must specify at least 1 command");
+    boolean tty = flag(query, "tty");
+    boolean stdin = flag(query, "stdin");
+    WebSocketUpgrade upgrade = request.getAttribute(AttributeKeys.webSocketUpgrade).orElseThrow(() ->
+        ApiException.badRequest("exec needs a WebSocket upgrade with one of the protocols " + EXEC_PROTOCOLS));
+    List<String> offered = new ArrayList<>();
+    upgrade.getRequestedProtocols().forEach(offered::add);
+    String protocol = EXEC_PROTOCOLS.stream().filter(offered::contains).findFirst()
+        .orElseThrow(() -> ApiException.badRequest("exec supports the WebSocket protocols " + EXEC_PROTOCOLS));
+    if (!"Running".equals(Json.text(pod.object(), "status.phase"))) {
+      throw ApiException.badRequest("unable to upgrade connection: pod is not running (phase "
+          + Json.text(pod.object(), "status.phase") + ")");
+    }
+    PodIo io = local(pod);
+    ExecSession session;
+    try {
+      session = io.exec(pod.namespace(), pod.name(), Json.text(pod.object(), "metadata.uid"), container, command,
+          tty);
+    } catch (IOException e) {
+      throw ApiException.internal("exec failed: " + e.getMessage());
+    }
+    if (!stdin) {
+      closeQuietly(session.stdin());
+    }
+    Source<Message, NotUsed> stdout = channel(StreamConverters.fromInputStream(session::stdout), STDOUT);
+    Source<Message, NotUsed> output = tty ? stdout
+        : stdout.merge(channel(StreamConverters.fromInputStream(session::stderr), STDERR));
+    Source<Message, NotUsed> outgoing = output
+        .concat(Source.completionStage(session.exitCode()).map(code -> frame(STATUS, exitStatus(code))))
+        .watchTermination((notUsed, done) -> {
+          done.whenComplete((d, e) -> session.close());
+          return NotUsed.getInstance();
+        });
+    Materializer materializer = Materializer.matFromSystem(system);
+    Sink<Message, ?> incoming = Flow.<Message>create()
+        .<ByteString>mapAsync(1, message -> message.isText()
+            ? message.asTextMessage().toStrict(5000, materializer)
+                .thenApply(t -> ByteString.fromString(t.getStrictText()))
+            : message.asBinaryMessage().toStrict(5000, materializer).thenApply(BinaryMessage::getStrictData))
+        .to(Sink.foreach(data -> input(session, data)));
+    return upgrade.handleMessagesWith(incoming, outgoing, protocol);
+  }
+
+  /** One client frame: stdin data, a resize, or (v5) the close of stdin. */
+  private static void input(ExecSession session, ByteString data) throws IOException {
+    if (data.isEmpty()) return;
+    int channel = data.apply(0) & 0xff;
+    ByteString payload = data.drop(1);
+    switch (channel) {
+      case STDIN -> {
+        OutputStream in = session.stdin();
+        in.write(payload.toArray());
+        in.flush();
+      }
+      case RESIZE -> {
+        JsonNode size = Json.MAPPER.readTree(payload.toArray());
+        session.resize(size.path("Width").asInt(), size.path("Height").asInt());
+      }
+      case CLOSE -> {
+        if (!payload.isEmpty() && (payload.apply(0) & 0xff) == STDIN) closeQuietly(session.stdin());
+      }
+      default -> { }
+    }
+  }
+
+  private static Source<Message, NotUsed> channel(Source<ByteString, ?> bytes, int channel) {
+    return bytes.map(chunk -> (Message) BinaryMessage.create(ByteString.fromArray(new byte[] {(byte) channel})
+        .concat(chunk))).mapMaterializedValue(m -> NotUsed.getInstance());
+  }
+
+  private static Message frame(int channel, byte[] payload) {
+    return BinaryMessage.create(ByteString.fromArray(new byte[] {(byte) channel}).concat(ByteString.fromArray(payload)));
+  }
+
+  /** The status kubectl reads on channel 3: Success, or NonZeroExitCode with the code (kubectl exits with it). */
+  static byte[] exitStatus(int code) {
+    ObjectNode status = Json.MAPPER.createObjectNode();
+    status.putObject("metadata");
+    if (code == 0) {
+      status.put("status", "Success");
+    } else {
+      status.put("status", "Failure").put("message", "command terminated with non-zero exit code: error executing "
+          + "command, exit status " + code).put("reason", "NonZeroExitCode");
+      ArrayNode causes = status.putObject("details").putArray("causes");
+      causes.addObject().put("reason", "ExitCode").put("message", Integer.toString(code));
+    }
+    return Json.bytes(status);
+  }
+
+  private static String container(StoredObject pod, String requested) {
+    List<String> names = new ArrayList<>();
+    pod.object().path("spec").path("containers").forEach(c -> names.add(c.path("name").asText()));
+    List<String> all = new ArrayList<>(names);
+    pod.object().path("spec").path("initContainers").forEach(c -> all.add(c.path("name").asText()));
+    if (requested == null || requested.isEmpty()) {
+      if (names.size() == 1) return names.get(0);
+      throw ApiException.badRequest("a container name must be specified for pod " + pod.name()
+          + ", choose one of: " + names);
+    }
+    if (!all.contains(requested)) throw PodLogs.noSuchContainer(requested, pod.name(), all);
+    return requested;
+  }
+
+  /** The agent running the pod, when it is this member's. */
+  private PodIo local(StoredObject pod) {
+    String node = Json.text(pod.object(), "spec.nodeName");
+    if (node == null || node.isEmpty()) {
+      throw ApiException.badRequest("pod " + pod.name() + " is not scheduled to a node yet");
+    }
+    return agent.filter(a -> a.nodeName().equals(node)).orElseThrow(() -> new ApiException(503,
+        "ServiceUnavailable", "pod " + pod.name() + " runs on node " + node + ", which this member cannot reach "
+        + "(serving logs and exec through another member comes with multi-member clusters)"));
+  }
+
+  private static boolean flag(Query query, String name) {
+    return query.get(name).map(v -> v.equals("true") || v.equals("1")).orElse(false);
+  }
+
+  private static Long number(Query query, String name) {
+    Optional<String> value = query.get(name);
+    if (value.isEmpty() || value.get().isEmpty()) return null;
+    try {
+      return Long.parseLong(value.get());
+    } catch (NumberFormatException e) {
+      throw ApiException.badRequest("invalid " + name + " \"" + value.get() + "\"");
+    }
+  }
+
+  private static void closeQuietly(OutputStream stream) {
+    try {
+      stream.close();
+    } catch (IOException ignored) {
+      // already closed
+    }
+  }
+
+}
