@@ -4,7 +4,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import io.drover.api.Json;
 import io.drover.api.ResourceRegistry;
+import io.drover.control.event.EventRecorder;
 import io.drover.control.namespace.NamespaceController;
+import io.drover.control.node.NodeAllocationEntity;
+import io.drover.control.scheduler.SchedulerActor;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.function.Predicate;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
 import io.drover.control.store.ObjectEntity;
 import io.drover.control.store.ObjectService;
 import io.drover.control.store.ObjectStore;
@@ -58,13 +69,40 @@ public final class ControlPlane {
         });
     return SchemaUtils.createIfNotExists(system).thenCompose(schema -> {
       ObjectEntity.init(system, config.getInt("store.snapshot-every-events"));
+      NodeAllocationEntity.init(system);
       store.start(system);
       return store.ready();
     }).thenCompose(ready -> {
       system.systemActorOf(NamespaceController.create(service,
           config.getDuration("store.namespace-resync-interval")), "namespace-controller", Props.empty());
+      Config scheduler = config.getConfig("scheduler");
+      system.systemActorOf(SchedulerActor.create(service, new SchedulerActor.Settings(
+              scheduler.getInt("max-in-flight"), scheduler.getDuration("initial-backoff"),
+              scheduler.getDuration("max-backoff"), scheduler.getDuration("tick")),
+          new EventRecorder(service, SchedulerActor.NAME, "", Clock.systemUTC()), ownedHere(system),
+          Clock.systemUTC()), "scheduler", Props.empty());
       return plane.ensureBuiltInNamespaces();
     }).thenApply(done -> plane);
+  }
+
+  /**
+   * Pods are partitioned among the control-plane members' schedulers by a hash of their key, so each pod has one
+   * scheduler; if membership changes mid-way, two may try the same pod, which binding and reservations make safe.
+   */
+  static Predicate<String> ownedHere(ActorSystem<?> system) {
+    Cluster cluster = Cluster.get(system);
+    return podKey -> {
+      List<Address> schedulers = new ArrayList<>();
+      for (Member member : cluster.state().getMembers()) {
+        if (member.status() == MemberStatus.up() && member.hasRole("control-plane")) {
+          schedulers.add(member.address());
+        }
+      }
+      if (schedulers.size() <= 1) return true;
+      schedulers.sort(Comparator.comparing(Address::toString));
+      return schedulers.get(Math.floorMod(podKey.hashCode(), schedulers.size()))
+          .equals(cluster.selfMember().address());
+    };
   }
 
   private CompletionStage<Void> ensureBuiltInNamespaces() {

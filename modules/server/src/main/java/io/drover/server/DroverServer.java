@@ -3,7 +3,12 @@ package io.drover.server;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import io.drover.agent.NodeAgent;
+import io.drover.agent.PodIo;
+import io.drover.agent.runtime.ContainerRuntime;
+import io.drover.agent.runtime.process.ProcessRuntime;
 import io.drover.apiserver.ApiServer;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import io.drover.control.ControlPlane;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -55,7 +60,22 @@ public final class DroverServer implements AutoCloseable {
       Duration startTimeout = Duration.ofMinutes(2);
       ControlPlane plane = ControlPlane.start(system).toCompletableFuture()
           .get(startTimeout.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
-      ApiServer api = new ApiServer(system, plane.service(), java.util.Optional.empty());
+      java.util.List<String> roles = config.getStringList("pekko.cluster.roles");
+      java.util.Optional<PodIo> agent = java.util.Optional.empty();
+      if (roles.contains("worker")) {
+        ContainerRuntime runtime = runtime(config.getString("drover.agent.runtime"), dataDir);
+        NodeAgent nodeAgent = NodeAgent.start(system, plane.service(), runtime,
+            NodeAgent.Settings.from(config.getConfig("drover.agent"), dataDir, roles));
+        agent = java.util.Optional.of(nodeAgent);
+        if (config.getBoolean("drover.agent.stop-containers-on-shutdown")) {
+          CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "stop-containers",
+              () -> java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                nodeAgent.stopAllContainers();
+                return org.apache.pekko.Done.getInstance();
+              }));
+        }
+      }
+      ApiServer api = new ApiServer(system, plane.service(), agent);
       CompletionStage<ServerBinding> bound = api.bind(config.getString("drover.api.host"),
           config.getInt("drover.api.port"));
       ServerBinding binding = bound.toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
@@ -67,6 +87,14 @@ public final class DroverServer implements AutoCloseable {
       system.terminate();
       throw e;
     }
+  }
+
+  private static ContainerRuntime runtime(String name, Path dataDir) {
+    if (name.equals("process")) {
+      return new ProcessRuntime(dataDir.resolve("agent").resolve("runtime"));
+    }
+    throw new IllegalArgumentException("unknown container runtime \"" + name + "\" (drover.agent.runtime): "
+        + "this build has \"process\"");
   }
 
   public InetSocketAddress apiAddress() {

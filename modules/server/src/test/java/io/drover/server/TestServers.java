@@ -24,8 +24,16 @@ final class TestServers {
     return start(dataDir, Map.of());
   }
 
+  /** Test defaults: containers stop with the server, and crash back-off is short. */
+  static final Map<String, Object> TEST_DEFAULTS = Map.of(
+      "drover.agent.stop-containers-on-shutdown", true,
+      "drover.agent.restart-backoff-initial", "1s",
+      "drover.agent.restart-backoff-max", "8s");
+
   static DroverServer start(Path dataDir, Map<String, Object> overrides) throws Exception {
-    return DroverServer.start(DroverServer.config(dataDir, 0, overrides));
+    Map<String, Object> all = new java.util.HashMap<>(TEST_DEFAULTS);
+    all.putAll(overrides);
+    return DroverServer.start(DroverServer.config(dataDir, 0, all));
   }
 
   static void deleteRecursively(Path dir) {

@@ -1,0 +1,277 @@
+package io.drover.agent;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
+import io.drover.agent.pod.ObjectLookup;
+import io.drover.agent.pod.RestartBackoff;
+import io.drover.agent.runtime.ContainerRuntime;
+import io.drover.agent.runtime.ContainerState;
+import io.drover.agent.runtime.ExecSession;
+import io.drover.api.ApiException;
+import io.drover.api.Json;
+import io.drover.api.ResourceRegistry;
+import io.drover.control.event.EventRecorder;
+import io.drover.control.node.NodeAllocationEntity;
+import io.drover.control.store.ObjectEntity;
+import io.drover.control.store.ObjectService;
+import io.drover.control.store.StoredObject;
+import io.drover.control.store.WatchEvent;
+import io.drover.control.store.WriteOptions;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node agent (kubelet) of a worker member: registers this machine as a Node and keeps it fresh with
+ * heartbeats, reports its capacity to the node's allocation entity, runs a {@link PodWorker} for every pod bound
+ * to the node, and removes containers that belong to no pod (after an agent restart, say). Serves logs and exec
+ * for the API through {@link PodIo}.
+ */
+public final class NodeAgent implements PodIo {
+  private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
+
+  /** Settings from drover.agent (see config/application.conf). */
+  public record Settings(String nodeName, String internalIp, int maxPods, Duration heartbeatInterval,
+      Duration podResyncInterval, Duration backoffInitial, Duration backoffMax, Path dataDir, List<String> roles) {
+
+    public static Settings from(Config config, Path dataDir, List<String> roles) {
+      String name = config.getString("node-name");
+      if (name.isEmpty()) {
+        try {
+          name = InetAddress.getLocalHost().getHostName().toLowerCase();
+        } catch (IOException e) {
+          name = "drover-node";
+        }
+      }
+      return new Settings(name, config.getString("internal-ip"), config.getInt("max-pods"),
+          config.getDuration("heartbeat-interval"), config.getDuration("pod-resync-interval"),
+          config.getDuration("restart-backoff-initial"), config.getDuration("restart-backoff-max"),
+          dataDir.resolve("agent"), roles);
+    }
+  }
+
+  private final Settings settings;
+  private final ObjectService service;
+  private final ContainerRuntime runtime;
+  private final Map<String, PodRun> runs = new ConcurrentHashMap<>();
+
+  private NodeAgent(Settings settings, ObjectService service, ContainerRuntime runtime) {
+    this.settings = settings;
+    this.service = service;
+    this.runtime = runtime;
+  }
+
+  /** Starts the agent's actor; registration and pod work begin at once. */
+  public static NodeAgent start(ActorSystem<?> system, ObjectService service, ContainerRuntime runtime,
+      Settings settings) {
+    NodeAgent agent = new NodeAgent(settings, service, runtime);
+    system.systemActorOf(agent.behavior(), "node-agent", Props.empty());
+    return agent;
+  }
+
+  @Override
+  public String nodeName() {
+    return settings.nodeName();
+  }
+
+  @Override
+  public Optional<Path> podDirectory(String namespace, String name, String uid) {
+    Path dir = podDir(namespace, name, uid);
+    return Files.isDirectory(dir) ? Optional.of(dir) : Optional.empty();
+  }
+
+  @Override
+  public boolean isRunning(String namespace, String name, String uid, String container) {
+    PodRun run = runs.get(uid);
+    return run != null && run.runningIds.containsKey(container);
+  }
+
+  @Override
+  public ExecSession exec(String namespace, String name, String uid, String container, List<String> command,
+      boolean tty) throws IOException {
+    PodRun run = runs.get(uid);
+    String id = run == null ? null : run.runningIds.get(container);
+    if (id == null) {
+      throw ApiException.badRequest("container " + container + " is not running in pod " + name);
+    }
+    return runtime.exec(id, command, tty);
+  }
+
+  /** Stops and removes every container this node runs (for tests and for decommissioning a node). */
+  public void stopAllContainers() {
+    for (ContainerState container : runtime.list()) {
+      if (container.running()) runtime.stop(container.id(), Duration.ofSeconds(1));
+      runtime.remove(container.id());
+    }
+  }
+
+  private Path podDir(String namespace, String name, String uid) {
+    return settings.dataDir().resolve("pods").resolve(namespace + "_" + name + "_" + uid);
+  }
+
+  // --- the actor ---
+
+  private sealed interface Command {}
+
+  private record PodEvent(WatchEvent event) implements Command {}
+
+  private record Heartbeat() implements Command {}
+
+  private record CleanOrphans() implements Command {}
+
+  private record WorkerStopped(String uid) implements Command {}
+
+  private Behavior<Command> behavior() {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      Executor blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
+      NodeRegistration.Machine machine = NodeRegistration.Machine.detect(settings.nodeName(), settings.maxPods(),
+          settings.internalIp(), runtime.name(), settings.roles(), diskBytes());
+      EventRecorder events = new EventRecorder(service, "kubelet", settings.nodeName(), Clock.systemUTC());
+      register(ctx, machine);
+      timers.startTimerWithFixedDelay(new Heartbeat(), settings.heartbeatInterval());
+      timers.startTimerWithFixedDelay(new CleanOrphans(), Duration.ofSeconds(30));
+      ActorRef<Command> self = ctx.getSelf();
+      service.store().watch(null, o -> o.type() == ResourceRegistry.POD
+              && settings.nodeName().equals(Json.text(o.object(), "spec.nodeName")), false, ctx.getSystem())
+          .runWith(Sink.foreach(e -> self.tell(new PodEvent(e))), ctx.getSystem());
+      Map<String, ActorRef<PodWorker.Command>> workers = new HashMap<>();
+      List<ContainerState> adoptable = new ArrayList<>(runtime.list());
+      return Behaviors.receive(Command.class)
+          .onMessage(WorkerStopped.class, stopped -> {
+            workers.remove(stopped.uid());
+            runs.remove(stopped.uid());
+            return Behaviors.same();
+          })
+          .onMessage(Heartbeat.class, h -> {
+            heartbeat(machine);
+            return Behaviors.same();
+          })
+          .onMessage(CleanOrphans.class, c -> {
+            blocking.execute(this::removeOrphans);
+            return Behaviors.same();
+          })
+          .onMessage(PodEvent.class, message -> {
+            onPodEvent(ctx, message.event(), workers, adoptable, events, blocking);
+            return Behaviors.same();
+          })
+          .build();
+    }));
+  }
+
+  private void onPodEvent(ActorContext<Command> ctx, WatchEvent event, Map<String, ActorRef<PodWorker.Command>> workers,
+      List<ContainerState> adoptable, EventRecorder events, Executor blocking) {
+    ObjectNode pod = event.object().object();
+    String uid = Json.text(pod, "metadata.uid");
+    ActorRef<PodWorker.Command> worker = workers.get(uid);
+    if (event.type() == WatchEvent.Type.DELETED) {
+      if (worker != null) {
+        worker.tell(new PodWorker.Removed());
+        workers.remove(uid);
+      }
+      return;
+    }
+    if (worker != null) {
+      worker.tell(new PodWorker.Update(pod));
+      return;
+    }
+    String phase = Json.text(pod, "status.phase");
+    boolean finished = "Succeeded".equals(phase) || "Failed".equals(phase);
+    List<ContainerState> adopted = adoptable.stream().filter(s -> uid.equals(s.podUid())).toList();
+    adoptable.removeAll(adopted);
+    if (finished && adopted.isEmpty() && !PodRun.deleting(pod)) {
+      return; // nothing to run and nothing to stop
+    }
+    ObjectLookup lookup = (kind, namespace, name) -> service.store()
+        .get(kind.equals("Secret") ? ResourceRegistry.SECRET : ResourceRegistry.CONFIG_MAP, namespace, name)
+        .map(StoredObject::object);
+    PodRun run = new PodRun(runtime, podDir(event.object().namespace(), event.object().name(), uid),
+        settings.internalIp(), lookup, events, Clock.systemUTC(), settings.podResyncInterval(),
+        RestartBackoff.of(settings.backoffInitial(), settings.backoffMax()), adopted);
+    runs.put(uid, run);
+    ActorRef<PodWorker.Command> spawned = ctx.spawn(PodWorker.create(run, pod, service, blocking,
+        Clock.systemUTC()), "pod-" + uid);
+    ctx.watchWith(spawned, new WorkerStopped(uid));
+    workers.put(uid, spawned);
+    spawned.tell(new PodWorker.Update(pod));
+  }
+
+  private void register(ActorContext<Command> ctx, NodeRegistration.Machine machine) {
+    ObjectNode node = NodeRegistration.node(machine, runtime.isolation(), Clock.systemUTC().instant());
+    service.create(ResourceRegistry.NODE, null, node, WriteOptions.DEFAULT)
+        .exceptionallyCompose(error -> {
+          ApiException api = ObjectService.unwrap(error);
+          if (api != null && api.code() == 409) {
+            heartbeat(machine);
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+          }
+          return java.util.concurrent.CompletableFuture.failedFuture(error);
+        })
+        .whenComplete((r, e) -> {
+          if (e != null) log.error("registering node {} failed", settings.nodeName(), e);
+          else log.info("node {} registered ({} runtime, isolation: {})", settings.nodeName(), runtime.name(),
+              runtime.isolation());
+        });
+    ClusterSharding.get(ctx.getSystem()).entityRefFor(NodeAllocationEntity.ENTITY_TYPE_KEY, settings.nodeName())
+        .tell(new NodeAllocationEntity.SetCapacity(machine.capacity(), ctx.getSystem().ignoreRef()));
+  }
+
+  private void heartbeat(NodeRegistration.Machine machine) {
+    ObjectNode previous = service.store().get(ResourceRegistry.NODE, "", settings.nodeName())
+        .map(n -> n.object().get("status") instanceof ObjectNode s ? s : null).orElse(null);
+    ObjectNode update = Json.MAPPER.createObjectNode();
+    update.putObject("metadata").put("name", settings.nodeName());
+    update.set("status", NodeRegistration.status(machine, runtime.isolation(), Clock.systemUTC().instant(), previous));
+    service.update(ResourceRegistry.NODE, null, settings.nodeName(), update, ObjectEntity.Scope.STATUS,
+        WriteOptions.DEFAULT).whenComplete((r, e) -> {
+          if (e != null) log.debug("heartbeat of {} failed: {}", settings.nodeName(), e.toString());
+        });
+  }
+
+  /** Stops and removes containers whose pod is no longer bound to this node. */
+  private void removeOrphans() {
+    java.util.Set<String> live = new java.util.HashSet<>();
+    for (StoredObject pod : service.store().list(ResourceRegistry.POD, null).items()) {
+      if (settings.nodeName().equals(Json.text(pod.object(), "spec.nodeName"))) {
+        live.add(Json.text(pod.object(), "metadata.uid"));
+      }
+    }
+    for (ContainerState container : runtime.list()) {
+      if (!live.contains(container.podUid()) && !runs.containsKey(container.podUid())) {
+        log.info("removing container {}: its pod is gone", container.id());
+        if (container.running()) runtime.stop(container.id(), Duration.ofSeconds(2));
+        runtime.remove(container.id());
+      }
+    }
+    runs.keySet().removeIf(uid -> !live.contains(uid));
+  }
+
+  private long diskBytes() {
+    try {
+      Files.createDirectories(settings.dataDir());
+      return Files.getFileStore(settings.dataDir()).getTotalSpace();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,292 @@
+package io.drover.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.agent.pod.CommandExecutor;
+import io.drover.agent.pod.Command;
+import io.drover.agent.pod.ContainerObservation;
+import io.drover.agent.pod.DownwardApi;
+import io.drover.agent.pod.ObjectLookup;
+import io.drover.agent.pod.PodActions;
+import io.drover.agent.pod.PodConfigException;
+import io.drover.agent.pod.PodEnvironment;
+import io.drover.agent.pod.PodObservation;
+import io.drover.agent.pod.PodStatusCalculator;
+import io.drover.agent.pod.PodVolumes;
+import io.drover.agent.pod.ProbeResult;
+import io.drover.agent.pod.ProbeRunner;
+import io.drover.agent.pod.ProbeTracker;
+import io.drover.agent.pod.RestartBackoff;
+import io.drover.agent.runtime.ContainerRuntime;
+import io.drover.agent.runtime.ContainerSpec;
+import io.drover.agent.runtime.ContainerState;
+import io.drover.api.Json;
+import io.drover.api.ResourceRegistry;
+import io.drover.control.event.EventRecorder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One pod on this node: what the agent knows of its containers, and one synchronous reconcile step
+ * ({@link #sync}) that observes the runtime, runs due probes, starts and stops containers as {@link PodActions}
+ * decides, and computes the status to report. Blocking; confined to one sync at a time by its {@link PodWorker}.
+ */
+final class PodRun {
+  private static final Logger log = LoggerFactory.getLogger(PodRun.class);
+
+  /** What a sync produced: the status to report, whether every container is gone, and when to sync again. */
+  record Outcome(ObjectNode status, boolean allStopped, Instant nextSyncAt) {}
+
+  private final ContainerRuntime runtime;
+  private final Path podDir;
+  private final String hostIP;
+  private final ObjectLookup lookup;
+  private final EventRecorder events;
+  private final Clock clock;
+  private final Duration resyncInterval;
+  private final RestartBackoff initialBackoff;
+  /** Running container ids by container name, readable by the API threads (logs, exec). */
+  final Map<String, String> runningIds = new ConcurrentHashMap<>();
+  private final Map<String, ContainerObservation> containers = new HashMap<>();
+  private final Map<String, String> lastWaitingEvent = new HashMap<>();
+  private boolean sandboxReady;
+
+  PodRun(ContainerRuntime runtime, Path podDir, String hostIP, ObjectLookup lookup, EventRecorder events,
+      Clock clock, Duration resyncInterval, RestartBackoff initialBackoff, List<ContainerState> adopted) {
+    this.runtime = runtime;
+    this.podDir = podDir;
+    this.hostIP = hostIP;
+    this.lookup = lookup;
+    this.events = events;
+    this.clock = clock;
+    this.resyncInterval = resyncInterval;
+    this.initialBackoff = initialBackoff;
+    adopt(adopted);
+  }
+
+  /** Containers started by an earlier agent process: the newest run is current, the one before it previous. */
+  private void adopt(List<ContainerState> adopted) {
+    Map<String, List<ContainerState>> byName = new HashMap<>();
+    adopted.forEach(s -> byName.computeIfAbsent(s.containerName(), n -> new ArrayList<>()).add(s));
+    byName.forEach((name, runs) -> {
+      runs.sort((a, b) -> Integer.compare(b.attempt(), a.attempt()));
+      ContainerState current = runs.get(0);
+      ContainerState previous = runs.size() > 1 ? runs.get(1) : null;
+      containers.put(name, new ContainerObservation(name, current, previous, current.attempt(), null,
+          current.running() ? ProbeTracker.forContainer(Json.MAPPER.createObjectNode(), current.startedAt()) : Map.of(),
+          null, initialBackoff));
+      if (current.running()) runningIds.put(name, current.id());
+    });
+  }
+
+  Path podDir() {
+    return podDir;
+  }
+
+  /** One reconcile step for the pod as it is now. */
+  Outcome sync(ObjectNode pod) {
+    Instant now = clock.instant();
+    String podIP = hostIP; // host network: the process runtime shares the node's network
+    if (!deleting(pod)) {
+      prepareSandbox(pod);
+    }
+    refreshStates(pod);
+    runDueProbes(pod, podIP, now);
+    PodObservation observed = new PodObservation(containers, podIP, hostIP, sandboxReady, now);
+    PodActions actions = PodActions.next(pod, observed);
+    for (PodActions.Kill kill : actions.kill()) {
+      events.record(pod, "Normal", "Killing", kill.message(), fieldPath(pod, kill.containerName()));
+      runtime.stop(kill.containerId(), kill.grace());
+      refreshStates(pod);
+    }
+    actions.startInit().ifPresent(name -> start(pod, container(pod, name), podIP, now));
+    for (String name : actions.start()) {
+      start(pod, container(pod, name), podIP, now);
+    }
+    actions.backingOff().forEach((name, until) -> {
+      ContainerObservation c = containers.get(name);
+      String message = RestartBackoff.crashLoopMessage(c.backoff().current() == null ? Duration.ZERO
+          : c.backoff().current(), name, pod);
+      if (!message.equals(lastWaitingEvent.put(name, message))) {
+        events.record(pod, "Warning", "BackOff", "Back-off restarting failed container " + name + " in pod "
+            + Json.text(pod, "metadata.name") + "_" + Json.text(pod, "metadata.namespace") + "("
+            + Json.text(pod, "metadata.uid") + ")", fieldPath(pod, name));
+      }
+    });
+    PodObservation after = new PodObservation(containers, podIP, hostIP, sandboxReady, clock.instant());
+    ObjectNode status = PodStatusCalculator.status(pod, after);
+    boolean allStopped = containers.values().stream().noneMatch(ContainerObservation::running);
+    Instant next = now.plus(resyncInterval);
+    if (actions.recheckAt().isPresent() && actions.recheckAt().get().isBefore(next)) {
+      next = actions.recheckAt().get();
+    }
+    return new Outcome(status, allStopped, next);
+  }
+
+  /** Stops every container (grace given) and removes them and the pod's volumes; logs stay until removal. */
+  void tearDown(Duration grace) {
+    for (ContainerObservation c : containers.values()) {
+      if (c.running()) runtime.stop(c.current().id(), grace);
+    }
+    for (ContainerState state : runtime.list()) {
+      if (containers.containsKey(state.containerName()) && podDir.getFileName().toString().endsWith(state.podUid())) {
+        runtime.remove(state.id());
+      }
+    }
+    runningIds.clear();
+  }
+
+  void removeFiles() {
+    try {
+      PodVolumes.remove(podDir);
+    } catch (IOException e) {
+      log.warn("could not remove {}: {}", podDir, e.toString());
+    }
+  }
+
+  private void prepareSandbox(ObjectNode pod) {
+    try {
+      Files.createDirectories(podDir);
+      PodVolumes.materialize(podDir, pod, lookup, DownwardApi.Allocatable.ofHost());
+      sandboxReady = true;
+    } catch (PodConfigException | IOException e) {
+      sandboxReady = false;
+      String message = e.getMessage();
+      if (!message.equals(lastWaitingEvent.put("", message))) {
+        events.warning(pod, "FailedMount", message);
+      }
+    }
+  }
+
+  private void refreshStates(ObjectNode pod) {
+    for (Map.Entry<String, ContainerObservation> entry : new ArrayList<>(containers.entrySet())) {
+      ContainerObservation c = entry.getValue();
+      if (c.current() == null || !c.current().running()) continue;
+      Optional<ContainerState> state = runtime.state(c.current().id());
+      ContainerState now = state.orElse(new ContainerState(c.current().id(), c.current().podUid(), c.name(),
+          c.current().attempt(), ContainerState.Status.EXITED, 0, c.current().startedAt(), clock.instant(), 137,
+          "Error", "the container disappeared from the runtime"));
+      if (!now.running()) {
+        runningIds.remove(c.name());
+        containers.put(entry.getKey(), new ContainerObservation(c.name(), now, c.previous(), c.restartCount(),
+            c.specHash(), Map.of(), null, c.backoff()));
+      } else {
+        containers.put(entry.getKey(), new ContainerObservation(c.name(), now, c.previous(), c.restartCount(),
+            c.specHash(), c.probes(), c.waiting(), c.backoff()));
+      }
+    }
+  }
+
+  private void runDueProbes(ObjectNode pod, String podIP, Instant now) {
+    for (Map.Entry<String, ContainerObservation> entry : new ArrayList<>(containers.entrySet())) {
+      ContainerObservation c = entry.getValue();
+      if (!c.running()) continue;
+      JsonNode spec = container(pod, c.name());
+      if (spec == null) continue;
+      Map<ProbeTracker.Type, ProbeTracker> probes = new HashMap<>(c.probes());
+      for (ProbeTracker.Type type : c.probesDue(now)) {
+        JsonNode probe = spec.get(type.field);
+        if (probe == null) continue;
+        ProbeTracker tracker = probes.get(type);
+        ProbeResult result = ProbeRunner.forProbe(probe, spec, podIP,
+            CommandExecutor.inContainer(runtime, c.current().id())).probe(tracker.spec().timeout());
+        if (!result.success()) {
+          events.record(pod, "Warning", "Unhealthy", type.label + " probe failed: " + result.message(),
+              fieldPath(pod, c.name()));
+        }
+        probes.put(type, tracker.observe(result.success(), clock.instant()));
+      }
+      containers.put(entry.getKey(), c.withProbes(probes));
+    }
+  }
+
+  private void start(ObjectNode pod, JsonNode container, String podIP, Instant now) {
+    String name = container.path("name").asText();
+    ContainerObservation before = containers.getOrDefault(name,
+        new ContainerObservation(name, null, null, 0, null, Map.of(), null, initialBackoff));
+    int attempt = before.current() == null ? 0 : before.current().attempt() + 1;
+    try {
+      Map<String, String> env = PodEnvironment.resolve(pod, (ObjectNode) container, lookup, podIP, hostIP);
+      List<String> argv = Command.argv(container, env);
+      if (argv.isEmpty()) {
+        throw new PodConfigException(Command.NEEDS_COMMAND_REASON, Command.NEEDS_COMMAND_MESSAGE);
+      }
+      List<ContainerSpec.Mount> mounts = PodVolumes.mounts(podDir, pod, container, env);
+      Path logFile = podDir.resolve(name).resolve(attempt + ".log");
+      Files.createDirectories(logFile.getParent());
+      String id = Json.text(pod, "metadata.uid") + "_" + name + "_" + attempt;
+      ContainerSpec spec = new ContainerSpec(id, Json.text(pod, "metadata.uid"), Json.text(pod, "metadata.namespace"),
+          Json.text(pod, "metadata.name"), name, attempt, argv, env, container.path("workingDir").asText(""),
+          PodEnvironment.hostname(pod), mounts, resources(container), logFile);
+      ContainerState state = runtime.start(spec);
+      RestartBackoff backoff = before.current() == null ? before.backoff()
+          : before.backoff().next(before.current().finishedAt() == null ? now : before.current().finishedAt(), now);
+      containers.put(name, new ContainerObservation(name, state, before.current(), attempt, PodActions.specHash(container),
+          ProbeTracker.forContainer(container, state.startedAt() == null ? now : state.startedAt()), null, backoff));
+      lastWaitingEvent.remove(name);
+      if (state.running()) {
+        runningIds.put(name, id);
+        events.record(pod, "Normal", "Created", "Created container " + name, fieldPath(pod, name));
+        events.record(pod, "Normal", "Started", "Started container " + name, fieldPath(pod, name));
+      } else {
+        events.record(pod, "Warning", "Failed", "Error: " + state.message(), fieldPath(pod, name));
+      }
+    } catch (PodConfigException e) {
+      containers.put(name, before.withWaiting(new ContainerObservation.Waiting(e.reason(), e.getMessage())));
+      if (!e.getMessage().equals(lastWaitingEvent.put(name, e.getMessage()))) {
+        events.record(pod, "Warning", "Failed", "Error: " + e.getMessage(), fieldPath(pod, name));
+      }
+    } catch (IOException e) {
+      containers.put(name, before.withWaiting(new ContainerObservation.Waiting("RunContainerError", e.getMessage())));
+      events.record(pod, "Warning", "Failed", "Error: " + e.getMessage(), fieldPath(pod, name));
+    }
+  }
+
+  static ContainerSpec.Resources resources(JsonNode container) {
+    JsonNode limits = container.path("resources").path("limits");
+    Long memory = limits.hasNonNull("memory")
+        ? io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(
+            new io.fabric8.kubernetes.api.model.Quantity(limits.get("memory").asText())).longValue() : null;
+    Long cpu = limits.hasNonNull("cpu")
+        ? io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(
+            new io.fabric8.kubernetes.api.model.Quantity(limits.get("cpu").asText()))
+            .multiply(java.math.BigDecimal.valueOf(1000)).longValue() : null;
+    return new ContainerSpec.Resources(memory, cpu, null);
+  }
+
+  private static JsonNode container(ObjectNode pod, String name) {
+    for (String list : new String[] {"initContainers", "containers"}) {
+      for (JsonNode c : pod.path("spec").path(list)) {
+        if (name.equals(c.path("name").asText())) return c;
+      }
+    }
+    return null;
+  }
+
+  private static String fieldPath(ObjectNode pod, String container) {
+    for (JsonNode c : pod.path("spec").path("initContainers")) {
+      if (container.equals(c.path("name").asText())) return "spec.initContainers{" + container + "}";
+    }
+    return "spec.containers{" + container + "}";
+  }
+
+  static boolean deleting(ObjectNode pod) {
+    return Json.text(pod, "metadata.deletionTimestamp") != null;
+  }
+
+  static boolean isPod(ObjectNode object) {
+    return ResourceRegistry.POD.kind().equals(Json.text(object, "kind"));
+  }
+}

@@ -1,0 +1,31 @@
+package io.drover.agent.pod;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A container's argv: command then args, each expanded with the resolved environment (kubelet's
+ * ExpandContainerCommandAndArgs).
+ */
+public final class Command {
+  private Command() {}
+
+  /** Waiting reason the agent reports when {@link #argv} is empty. */
+  public static final String NEEDS_COMMAND_REASON = PodConfigException.CREATE_CONTAINER_CONFIG_ERROR;
+
+  /** Waiting message the agent reports when {@link #argv} is empty. */
+  public static final String NEEDS_COMMAND_MESSAGE = "the process runtime runs host processes and needs "
+      + "spec.containers[].command; image entrypoints are not available";
+
+  /** The argv, or an empty list when the container has no command (its image entrypoint would be needed). */
+  public static List<String> argv(JsonNode container, Map<String, String> env) {
+    JsonNode command = container.path("command");
+    if (!command.isArray() || command.isEmpty()) return List.of();
+    List<String> argv = new ArrayList<>();
+    for (JsonNode part : command) argv.add(Expansion.expand(part.asText(), env));
+    for (JsonNode arg : container.path("args")) argv.add(Expansion.expand(arg.asText(), env));
+    return List.copyOf(argv);
+  }
+}

@@ -1,0 +1,306 @@
+package io.drover.control.scheduler;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.api.Json;
+import io.drover.api.ResourceRegistry;
+import io.drover.control.event.EventRecorder;
+import io.drover.control.node.NodeAllocationEntity;
+import io.drover.control.store.ObjectEntity;
+import io.drover.control.store.ObjectService;
+import io.drover.control.store.ObjectStore;
+import io.drover.control.store.StoredObject;
+import io.drover.control.store.WatchEvent;
+import io.drover.control.store.WriteOptions;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.stream.javadsl.Sink;
+
+/**
+ * One member's scheduler: takes the unscheduled pods it owns, runs a scheduling cycle ({@link Scheduler}) on a
+ * snapshot of nodes and pods, asks the chosen node's {@link NodeAllocationEntity} to reserve the pod's requests
+ * (the next best node when it refuses), then binds the pod. Several schedulers run at once; the allocation
+ * entities make that safe. A pod that fits nowhere is marked Unschedulable with the reasons and retried with
+ * back-off, and at once when nodes change or pods go away.
+ */
+public final class SchedulerActor {
+  private SchedulerActor() {}
+
+  public static final String NAME = "default-scheduler";
+
+  /** Knobs from drover.scheduler; see config/application.conf. */
+  public record Settings(int maxInFlight, Duration initialBackoff, Duration maxBackoff, Duration tick) {}
+
+  public sealed interface Command {}
+
+  private record PodEvent(WatchEvent event) implements Command {}
+
+  private record NodeEvent(WatchEvent event) implements Command {}
+
+  private record Tick() implements Command {}
+
+  private record CycleDone(String podKey, Outcome outcome) implements Command {}
+
+  /** How one scheduling attempt ended. */
+  private sealed interface Outcome {}
+
+  private record Bound(String node) implements Outcome {}
+
+  private record Unschedulable(String message) implements Outcome {}
+
+  /** Nothing to do (gone, already bound, not ours); or try again soon (every reservation was refused). */
+  private record Skipped(boolean retry) implements Outcome {}
+
+  /**
+   * @param ownsPod whether this member schedules a pod (the pods are partitioned among the schedulers)
+   */
+  public static Behavior<Command> create(ObjectService service, Settings settings, EventRecorder events,
+      java.util.function.Predicate<String> ownsPod, Clock clock) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      timers.startTimerWithFixedDelay(new Tick(), settings.tick());
+      ObjectStore store = service.store();
+      ActorRef<Command> self = ctx.getSelf();
+      store.watch(null, o -> o.type() == ResourceRegistry.POD, false, ctx.getSystem())
+          .runWith(Sink.foreach(e -> self.tell(new PodEvent(e))), ctx.getSystem());
+      store.watch(store.position(), o -> o.type() == ResourceRegistry.NODE, false, ctx.getSystem())
+          .runWith(Sink.foreach(e -> self.tell(new NodeEvent(e))), ctx.getSystem());
+      return new Running(ctx, service, settings, events, ownsPod, clock).behavior();
+    }));
+  }
+
+  private static final class Running {
+    private final ActorContext<Command> ctx;
+    private final ObjectService service;
+    private final ObjectStore store;
+    private final ClusterSharding sharding;
+    private final Settings settings;
+    private final EventRecorder events;
+    private final java.util.function.Predicate<String> ownsPod;
+    private final Clock clock;
+    private final Duration askTimeout = Duration.ofSeconds(10);
+
+    /** Pods waiting for a cycle, in arrival order. */
+    private final LinkedHashSet<String> ready = new LinkedHashSet<>();
+    /** Pods that did not fit, with when to try again. */
+    private final Map<String, Instant> backoff = new HashMap<>();
+    private final Map<String, Integer> attempts = new HashMap<>();
+    private final Set<String> inFlight = new HashSet<>();
+    /** The last Unschedulable message per pod, so an unchanged verdict is not written (or evented) again. */
+    private final Map<String, String> lastVerdict = new HashMap<>();
+
+    Running(ActorContext<Command> ctx, ObjectService service, Settings settings, EventRecorder events,
+        java.util.function.Predicate<String> ownsPod, Clock clock) {
+      this.ctx = ctx;
+      this.service = service;
+      this.store = service.store();
+      this.sharding = ClusterSharding.get(ctx.getSystem());
+      this.settings = settings;
+      this.events = events;
+      this.ownsPod = ownsPod;
+      this.clock = clock;
+    }
+
+    Behavior<Command> behavior() {
+      return Behaviors.receive(Command.class)
+          .onMessage(PodEvent.class, this::onPodEvent)
+          .onMessage(NodeEvent.class, e -> {
+            retryAllNow(); // a node joined or changed: pods that did not fit may fit now
+            return dispatch();
+          })
+          .onMessage(Tick.class, t -> {
+            Instant now = clock.instant();
+            backoff.entrySet().removeIf(e -> {
+              if (e.getValue().isAfter(now)) return false;
+              ready.add(e.getKey());
+              return true;
+            });
+            return dispatch();
+          })
+          .onMessage(CycleDone.class, this::onCycleDone)
+          .build();
+    }
+
+    private Behavior<Command> onPodEvent(PodEvent message) {
+      WatchEvent event = message.event();
+      StoredObject pod = event.object();
+      String key = pod.key();
+      boolean gone = event.type() == WatchEvent.Type.DELETED || isFinished(pod.object());
+      if (gone) {
+        ready.remove(key);
+        backoff.remove(key);
+        attempts.remove(key);
+        lastVerdict.remove(key);
+        String node = Json.text(pod.object(), "spec.nodeName");
+        if (node != null && !node.isEmpty() && ownsPod.test(key)) {
+          release(node, key);
+        }
+        if (event.type() == WatchEvent.Type.DELETED) retryAllNow(); // room was freed
+      } else if (needsScheduling(pod.object()) && ownsPod.test(key)) {
+        if (!backoff.containsKey(key)) ready.add(key);
+      }
+      return dispatch();
+    }
+
+    private Behavior<Command> onCycleDone(CycleDone done) {
+      inFlight.remove(done.podKey());
+      Outcome outcome = done.outcome();
+      if (outcome instanceof Unschedulable || (outcome instanceof Skipped s && s.retry())) {
+        int attempt = attempts.merge(done.podKey(), 1, Integer::sum);
+        long factor = 1L << Math.min(attempt - 1, 20);
+        Duration wait = settings.initialBackoff().multipliedBy(factor);
+        if (wait.compareTo(settings.maxBackoff()) > 0) wait = settings.maxBackoff();
+        backoff.put(done.podKey(), clock.instant().plus(wait));
+      } else {
+        attempts.remove(done.podKey());
+        lastVerdict.remove(done.podKey());
+      }
+      return dispatch();
+    }
+
+    private void retryAllNow() {
+      ready.addAll(backoff.keySet());
+      backoff.clear();
+    }
+
+    private Behavior<Command> dispatch() {
+      var it = ready.iterator();
+      while (inFlight.size() < settings.maxInFlight() && it.hasNext()) {
+        String key = it.next();
+        it.remove();
+        if (inFlight.contains(key)) continue;
+        inFlight.add(key);
+        ctx.pipeToSelf(cycle(key), (outcome, error) -> new CycleDone(key,
+            error == null ? outcome : new Skipped(true)));
+      }
+      return Behaviors.same();
+    }
+
+    /** One scheduling attempt for a pod, off the actor: filter and score, reserve, bind. */
+    private CompletionStage<Outcome> cycle(String podKey) {
+      String[] parts = podKey.split("/", 4);
+      StoredObject stored = store.get(ResourceRegistry.POD, parts[2], parts[3]).orElse(null);
+      if (stored == null || !needsScheduling(stored.object())) {
+        return CompletableFuture.completedFuture(new Skipped(false));
+      }
+      ObjectNode pod = stored.object();
+      ScheduleResult result = Scheduler.schedule(pod, nodeInfos(), Profile.defaults());
+      if (result.rankedNodes().isEmpty()) {
+        return markUnschedulable(stored, result.failureMessage());
+      }
+      return reserveAndBind(stored, result.rankedNodes(), 0, result);
+    }
+
+    private CompletionStage<Outcome> reserveAndBind(StoredObject pod, List<String> ranked, int index,
+        ScheduleResult result) {
+      if (index >= ranked.size() || index >= 5) {
+        return CompletableFuture.completedFuture(new Skipped(true));
+      }
+      String node = ranked.get(index);
+      NodeAllocationEntity.Reservation reservation = reservationOf(pod);
+      return sharding.entityRefFor(NodeAllocationEntity.ENTITY_TYPE_KEY, node)
+          .<NodeAllocationEntity.Reply>ask(r -> new NodeAllocationEntity.Reserve(reservation, r), askTimeout)
+          .thenComposeAsync(reply -> {
+            if (reply instanceof NodeAllocationEntity.Refused) {
+              return reserveAndBind(pod, ranked, index + 1, result); // someone else took the room first
+            }
+            return service.bind(pod.namespace(), pod.name(), node).handle((bound, error) -> {
+              if (error != null) {
+                release(node, pod.key()); // bound elsewhere meanwhile, or gone
+                return (Outcome) new Skipped(false);
+              }
+              events.normal(bound.object(), "Scheduled", "Successfully assigned " + pod.namespace() + "/"
+                  + pod.name() + " to " + node);
+              return (Outcome) new Bound(node);
+            });
+          }, ctx.getExecutionContext());
+    }
+
+    private CompletionStage<Outcome> markUnschedulable(StoredObject pod, String message) {
+      Outcome outcome = new Unschedulable(message);
+      if (message.equals(lastVerdict.get(pod.key()))) {
+        return CompletableFuture.completedFuture(outcome);
+      }
+      lastVerdict.put(pod.key(), message);
+      events.warning(pod.object(), "FailedScheduling", message);
+      ObjectNode updated = pod.object().deepCopy();
+      ObjectNode status = Json.object(updated, "status");
+      ArrayNode conditions = status.get("conditions") instanceof ArrayNode a ? a : status.putArray("conditions");
+      for (int i = conditions.size() - 1; i >= 0; i--) {
+        if ("PodScheduled".equals(conditions.get(i).path("type").asText())) conditions.remove(i);
+      }
+      conditions.addObject().put("type", "PodScheduled").put("status", "False").putNull("lastProbeTime")
+          .put("lastTransitionTime", clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString())
+          .put("reason", "Unschedulable").put("message", message);
+      Json.object(updated, "metadata").remove("resourceVersion");
+      return service.update(ResourceRegistry.POD, pod.namespace(), pod.name(), updated, ObjectEntity.Scope.STATUS,
+              WriteOptions.DEFAULT)
+          .handle((ok, error) -> outcome);
+    }
+
+    private List<NodeInfo> nodeInfos() {
+      Map<String, List<ObjectNode>> podsByNode = new HashMap<>();
+      for (StoredObject pod : store.list(ResourceRegistry.POD, null).items()) {
+        String node = Json.text(pod.object(), "spec.nodeName");
+        if (node != null && !node.isEmpty() && !isFinished(pod.object())) {
+          podsByNode.computeIfAbsent(node, n -> new ArrayList<>()).add(pod.object());
+        }
+      }
+      List<NodeInfo> nodes = new ArrayList<>();
+      for (StoredObject node : store.list(ResourceRegistry.NODE, null).items()) {
+        nodes.add(new NodeInfo(node.object(), podsByNode.getOrDefault(node.name(), List.of())));
+      }
+      return nodes;
+    }
+
+    private void release(String node, String podKey) {
+      sharding.entityRefFor(NodeAllocationEntity.ENTITY_TYPE_KEY, node)
+          .tell(new NodeAllocationEntity.Release(podKey, ctx.getSystem().ignoreRef()));
+    }
+  }
+
+  /** What a pod holds on its node: its requests and host ports. */
+  static NodeAllocationEntity.Reservation reservationOf(StoredObject pod) {
+    Requests requests = Requests.of((ObjectNode) pod.object().get("spec"));
+    List<String> hostPorts = new ArrayList<>();
+    for (JsonNode container : pod.object().path("spec").path("containers")) {
+      for (JsonNode port : container.path("ports")) {
+        if (port.path("hostPort").asInt(0) > 0) {
+          hostPorts.add(port.path("protocol").asText("TCP") + "/" + port.path("hostIP").asText("0.0.0.0") + "/"
+              + port.path("hostPort").asInt());
+        }
+      }
+    }
+    return new NodeAllocationEntity.Reservation(pod.key(), requests.cpuMillis(), requests.memoryBytes(), hostPorts);
+  }
+
+  static boolean needsScheduling(ObjectNode pod) {
+    String node = Json.text(pod, "spec.nodeName");
+    String scheduler = Json.text(pod, "spec.schedulerName");
+    return (node == null || node.isEmpty())
+        && (scheduler == null || scheduler.equals(NAME))
+        && Json.text(pod, "metadata.deletionTimestamp") == null
+        && !isFinished(pod);
+  }
+
+  static boolean isFinished(ObjectNode pod) {
+    String phase = Json.text(pod, "status.phase");
+    return "Succeeded".equals(phase) || "Failed".equals(phase);
+  }
+
+}
