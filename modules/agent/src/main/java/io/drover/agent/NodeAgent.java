@@ -35,10 +35,13 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
+import org.apache.pekko.stream.UniqueKillSwitch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,7 +89,9 @@ public final class NodeAgent implements PodIo {
   public static NodeAgent start(ActorSystem<?> system, ObjectService service, ContainerRuntime runtime,
       Settings settings) {
     NodeAgent agent = new NodeAgent(settings, service, runtime);
-    system.systemActorOf(agent.behavior(), "node-agent", Props.empty());
+    system.systemActorOf(Behaviors.supervise(agent.behavior())
+        .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)),
+        "node-agent", Props.empty());
     return agent;
   }
 
@@ -152,12 +157,20 @@ public final class NodeAgent implements PodIo {
       timers.startTimerWithFixedDelay(new Heartbeat(), settings.heartbeatInterval());
       timers.startTimerWithFixedDelay(new CleanOrphans(), Duration.ofSeconds(30));
       ActorRef<Command> self = ctx.getSelf();
-      service.store().watch(null, o -> o.type() == ResourceRegistry.POD
-              && settings.nodeName().equals(Json.text(o.object(), "spec.nodeName")), false, ctx.getSystem())
-          .runWith(Sink.foreach(e -> self.tell(new PodEvent(e))), ctx.getSystem());
+      UniqueKillSwitch follow = service.store().follow(o -> o.type() == ResourceRegistry.POD
+              && settings.nodeName().equals(Json.text(o.object(), "spec.nodeName")),
+          e -> self.tell(new PodEvent(e)), ctx.getSystem());
       Map<String, ActorRef<PodWorker.Command>> workers = new HashMap<>();
       List<ContainerState> adoptable = new ArrayList<>(runtime.list());
       return Behaviors.receive(Command.class)
+          .onSignal(PreRestart.class, signal -> {
+            follow.shutdown();
+            return Behaviors.same();
+          })
+          .onSignal(PostStop.class, signal -> {
+            follow.shutdown();
+            return Behaviors.same();
+          })
           .onMessage(WorkerStopped.class, stopped -> {
             workers.remove(stopped.uid());
             runs.remove(stopped.uid());

@@ -100,7 +100,9 @@ final class PodSubresources {
     Query query = request.getUri().query();
     StoredObject pod = service.get(ResourceRegistry.POD, path.namespace(), path.name());
     String container = container(pod, query.get("container").orElse(null));
-    List<String> command = query.getAll("command");
+    // Pekko's Query.getAll lists repeated parameters last-first; argv order matters.
+    List<String> command = new ArrayList<>(query.getAll("command"));
+    java.util.Collections.reverse(command);
     if (command.isEmpty()) throw ApiException.badRequest("you must specify at least 1 command");
     boolean tty = flag(query, "tty");
     boolean stdin = flag(query, "stdin");

@@ -27,10 +27,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
+import org.apache.pekko.stream.UniqueKillSwitch;
 
 /**
  * One member's scheduler: takes the unscheduled pods it owns, runs a scheduling cycle ({@link Scheduler}) on a
@@ -72,16 +75,15 @@ public final class SchedulerActor {
    */
   public static Behavior<Command> create(ObjectService service, Settings settings, EventRecorder events,
       java.util.function.Predicate<String> ownsPod, Clock clock) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+    return Behaviors.supervise(Behaviors.<Command>setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(new Tick(), settings.tick());
       ObjectStore store = service.store();
       ActorRef<Command> self = ctx.getSelf();
-      store.watch(null, o -> o.type() == ResourceRegistry.POD, false, ctx.getSystem())
-          .runWith(Sink.foreach(e -> self.tell(new PodEvent(e))), ctx.getSystem());
-      store.watch(store.position(), o -> o.type() == ResourceRegistry.NODE, false, ctx.getSystem())
-          .runWith(Sink.foreach(e -> self.tell(new NodeEvent(e))), ctx.getSystem());
-      return new Running(ctx, service, settings, events, ownsPod, clock).behavior();
-    }));
+      List<UniqueKillSwitch> follows = List.of(
+          store.follow(o -> o.type() == ResourceRegistry.POD, e -> self.tell(new PodEvent(e)), ctx.getSystem()),
+          store.follow(o -> o.type() == ResourceRegistry.NODE, e -> self.tell(new NodeEvent(e)), ctx.getSystem()));
+      return new Running(ctx, service, settings, events, ownsPod, clock).behavior(follows);
+    }))).onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
   }
 
   private static final class Running {
@@ -116,8 +118,16 @@ public final class SchedulerActor {
       this.clock = clock;
     }
 
-    Behavior<Command> behavior() {
+    Behavior<Command> behavior(List<UniqueKillSwitch> follows) {
       return Behaviors.receive(Command.class)
+          .onSignal(PreRestart.class, signal -> {
+            follows.forEach(UniqueKillSwitch::shutdown);
+            return Behaviors.same();
+          })
+          .onSignal(PostStop.class, signal -> {
+            follows.forEach(UniqueKillSwitch::shutdown);
+            return Behaviors.same();
+          })
           .onMessage(PodEvent.class, this::onPodEvent)
           .onMessage(NodeEvent.class, e -> {
             retryAllNow(); // a node joined or changed: pods that did not fit may fit now

@@ -271,6 +271,36 @@ public final class ObjectStore {
     });
   }
 
+  /**
+   * For Drover's own controllers: every change the filter selects, starting with ADDED for the current objects,
+   * for as long as the returned switch is not shut down. When the watch ends (the subscriber fell behind) it
+   * resumes from the last version seen, or starts over from the current objects when that is no longer retained.
+   * Bookmarks are not passed on.
+   */
+  public org.apache.pekko.stream.UniqueKillSwitch follow(Predicate<StoredObject> filter,
+      java.util.function.Consumer<WatchEvent> onEvent, ActorSystem<?> system) {
+    long[] last = {-1};
+    return RestartSource.withBackoff(RestartSettings.create(Duration.ofMillis(50), Duration.ofSeconds(2), 0.2)
+                .withMaxRestarts(Integer.MAX_VALUE, Duration.ofMinutes(1)),
+            () -> {
+              Long from = last[0] < 0 ? null : last[0];
+              try {
+                return watch(from, filter, false, system);
+              } catch (ApiException gone) {
+                last[0] = -1;
+                return watch(null, filter, false, system);
+              }
+            })
+        .filter(e -> e.type() != WatchEvent.Type.BOOKMARK)
+        .map(e -> {
+          last[0] = e.resourceVersion();
+          return e;
+        })
+        .viaMat(org.apache.pekko.stream.KillSwitches.single(), org.apache.pekko.stream.javadsl.Keep.right())
+        .to(Sink.foreach(onEvent::accept))
+        .run(system);
+  }
+
   /** Tells every watcher that all changes up to now were delivered (sent to clients that allow bookmarks). */
   public synchronized void bookmark() {
     WatchEvent bookmark = WatchEvent.bookmark(position, false);
