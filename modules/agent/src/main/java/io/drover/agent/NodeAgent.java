@@ -125,10 +125,17 @@ public final class NodeAgent implements PodIo {
 
   /** Stops and removes every container this node runs (for tests and for decommissioning a node). */
   public void stopAllContainers() {
-    for (ContainerState container : runtime.list()) {
-      if (container.running()) runtime.stop(container.id(), Duration.ofSeconds(1));
-      runtime.remove(container.id());
-    }
+    List<ContainerState> containers = runtime.list();
+    log.info("stopping {} containers of node {}: {}", containers.size(), settings.nodeName(),
+        containers.stream().map(c -> c.id() + "=" + c.status()).toList());
+    containers.parallelStream().forEach(container -> {
+      try {
+        if (container.running()) runtime.stop(container.id(), Duration.ofSeconds(1));
+        runtime.remove(container.id());
+      } catch (RuntimeException e) {
+        log.warn("could not stop container {}", container.id(), e);
+      }
+    });
   }
 
   private Path podDir(String namespace, String name, String uid) {

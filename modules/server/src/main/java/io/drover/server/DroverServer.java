@@ -8,7 +8,6 @@ import io.drover.agent.PodIo;
 import io.drover.agent.runtime.ContainerRuntime;
 import io.drover.agent.runtime.process.ProcessRuntime;
 import io.drover.apiserver.ApiServer;
-import org.apache.pekko.actor.CoordinatedShutdown;
 import io.drover.control.ControlPlane;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,10 +29,19 @@ public final class DroverServer implements AutoCloseable {
   private final ServerBinding binding;
   private final Path dataDir;
 
-  private DroverServer(ActorSystem<Void> system, ServerBinding binding, Path dataDir) {
+  private final java.util.Optional<NodeAgent> containersToStop;
+
+  private DroverServer(ActorSystem<Void> system, ServerBinding binding, Path dataDir,
+      java.util.Optional<NodeAgent> containersToStop) {
     this.system = system;
     this.binding = binding;
     this.dataDir = dataDir;
+    this.containersToStop = containersToStop;
+  }
+
+  /** With drover.agent.stop-containers-on-shutdown: stops every container of this member's node. */
+  void stopContainers() {
+    containersToStop.ifPresent(NodeAgent::stopAllContainers);
   }
 
   /** The configuration for a data directory and API port: -D properties, overrides, then the single-node profile. */
@@ -67,20 +75,26 @@ public final class DroverServer implements AutoCloseable {
         NodeAgent nodeAgent = NodeAgent.start(system, plane.service(), runtime,
             NodeAgent.Settings.from(config.getConfig("drover.agent"), dataDir, roles));
         agent = java.util.Optional.of(nodeAgent);
-        if (config.getBoolean("drover.agent.stop-containers-on-shutdown")) {
-          CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "stop-containers",
-              () -> java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                nodeAgent.stopAllContainers();
-                return org.apache.pekko.Done.getInstance();
-              }));
-        }
       }
       ApiServer api = new ApiServer(system, plane.service(), agent);
       CompletionStage<ServerBinding> bound = api.bind(config.getString("drover.api.host"),
           config.getInt("drover.api.port"));
       ServerBinding binding = bound.toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
       binding.addToCoordinatedShutdown(Duration.ofSeconds(5), system);
-      DroverServer server = new DroverServer(system, binding, dataDir);
+      boolean stopContainers = config.getBoolean("drover.agent.stop-containers-on-shutdown");
+      DroverServer server = new DroverServer(system, binding, dataDir,
+          stopContainers ? agent.map(a -> (NodeAgent) a) : java.util.Optional.empty());
+      if (stopContainers && agent.isPresent()) {
+        // Ctrl-C and SIGTERM too: stop containers before the actor system goes.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          try {
+            system.getWhenTerminated().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+          } catch (Exception e) {
+            // stop them anyway
+          }
+          server.stopContainers();
+        }, "stop-containers"));
+      }
       server.writeKubeconfig();
       return server;
     } catch (Exception e) {
@@ -142,8 +156,12 @@ public final class DroverServer implements AutoCloseable {
   /** Stops the member through coordinated shutdown (unbinds the API, leaves the cluster, closes the journal). */
   @Override
   public void close() throws Exception {
-    system.terminate();
-    system.getWhenTerminated().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
+    try {
+      system.terminate();
+      system.getWhenTerminated().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
+    } finally {
+      stopContainers(); // after the agent is gone, so nothing restarts them
+    }
   }
 
   static Config withValue(Config config, String path, Object value) {

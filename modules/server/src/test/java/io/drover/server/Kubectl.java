@@ -44,6 +44,7 @@ final class Kubectl {
       var out = process.getInputStream().readAllBytes();
       var err = process.getErrorStream().readAllBytes();
       if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         throw new AssertionError("kubectl did not finish: " + String.join(" ", args));
       }
@@ -93,6 +94,8 @@ final class Kubectl {
 
     @Override
     public void close() {
+      // /usr/bin/kubectl is a dispatcher that runs the versioned kubectl as its child: stop both.
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
       process.destroyForcibly();
       try {
         process.waitFor(10, TimeUnit.SECONDS);

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.api.Json;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,24 @@ class PodsTest {
   @AfterAll
   static void stop() throws Exception {
     if (server != null) server.close();
-    TestServers.deleteRecursively(dataDir);
+    try {
+      // Every container (and its shim) of this test's node is gone once the server is closed.
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      List<String> alive;
+      do {
+        alive = ProcessHandle.allProcesses()
+            .filter(p -> p.info().commandLine().map(c -> c.contains(dataDir.toString())).orElse(false))
+            .map(p -> p.pid() + " " + p.info().commandLine().orElse(""))
+            .toList();
+        if (!alive.isEmpty()) Polling.pause();
+      } while (!alive.isEmpty() && System.nanoTime() < deadline);
+      assertTrue(alive.isEmpty(), "processes left after close: " + alive);
+    } finally {
+      ProcessHandle.allProcesses()
+          .filter(p -> p.info().commandLine().map(c -> c.contains(dataDir.toString())).orElse(false))
+          .forEach(ProcessHandle::destroyForcibly);
+      TestServers.deleteRecursively(dataDir);
+    }
   }
 
   static JsonNode pod(String name) {

@@ -142,11 +142,15 @@ public final class PodLogs {
     /** The next line, or empty at the end (which, when following, comes only once the run has ended). */
     Optional<String> next(boolean follow, BooleanSupplier running, Duration pollInterval) throws IOException,
         InterruptedException {
-      while (pending.isEmpty()) {
+      if (pending.isEmpty()) {
         boolean wasRunning = running.getAsBoolean();
-        if (readAvailable()) continue;
-        if (!follow || !wasRunning) return Optional.empty();
-        Thread.sleep(pollInterval.toMillis()); // unfoldResource runs on the blocking IO dispatcher, not an actor
+        if (!readAvailable()) {
+          if (!follow || !wasRunning) return Optional.empty();
+          // unfoldResource runs on the blocking IO dispatcher, not an actor. Yield an empty element after each
+          // wait so that a client that went away cancels the stream.
+          Thread.sleep(pollInterval.toMillis());
+          return Optional.of("");
+        }
       }
       return Optional.of(pending.poll());
     }
