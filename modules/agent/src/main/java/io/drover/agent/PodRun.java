@@ -108,7 +108,8 @@ final class PodRun {
     PodActions actions = PodActions.next(pod, observed);
     for (PodActions.Kill kill : actions.kill()) {
       events.record(pod, "Normal", "Killing", kill.message(), fieldPath(pod, kill.containerName()));
-      runtime.stop(kill.containerId(), kill.grace());
+      Duration left = runPreStop(pod, kill.containerName(), kill.containerId(), kill.grace(), podIP);
+      runtime.stop(kill.containerId(), left);
       refreshStates(pod);
     }
     actions.startInit().ifPresent(name -> start(pod, container(pod, name), podIP, now));
@@ -252,6 +253,25 @@ final class PodRun {
       containers.put(name, before.withWaiting(new ContainerObservation.Waiting("RunContainerError", e.getMessage())));
       events.record(pod, "Warning", "Failed", "Error: " + e.getMessage(), fieldPath(pod, name));
     }
+  }
+
+  /**
+   * Runs the container's preStop hook (exec or httpGet, the same handlers as probes) within the grace period, and
+   * answers what is left of the grace for SIGTERM.
+   */
+  private Duration runPreStop(ObjectNode pod, String name, String containerId, Duration grace, String podIP) {
+    JsonNode container = container(pod, name);
+    JsonNode hook = container == null ? null : container.path("lifecycle").get("preStop");
+    if (hook == null || grace.isZero()) return grace;
+    Instant started = clock.instant();
+    ProbeResult result = ProbeRunner.forProbe(hook, container, podIP,
+        CommandExecutor.inContainer(runtime, containerId)).probe(grace);
+    if (!result.success()) {
+      events.record(pod, "Warning", "FailedPreStopHook", "PreStopHook failed: " + result.message(),
+          fieldPath(pod, name));
+    }
+    Duration left = grace.minus(Duration.between(started, clock.instant()));
+    return left.isNegative() ? Duration.ofSeconds(2) : left; // kubelet allows a minimum of 2 s after the hook
   }
 
   static ContainerSpec.Resources resources(JsonNode container) {

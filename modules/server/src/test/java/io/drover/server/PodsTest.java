@@ -188,7 +188,8 @@ class PodsTest {
   }
 
   @Test
-  void deletingAPodStopsItsProcessWithinTheGracePeriod() {
+  void deletingAPodRunsItsPreStopHookThenStopsItsProcessWithinTheGracePeriod() throws Exception {
+    java.nio.file.Path marker = dataDir.resolve("prestop-ran");
     apply("""
         apiVersion: v1
         kind: Pod
@@ -199,13 +200,21 @@ class PodsTest {
           - name: main
             image: busybox
             command: ["sleep", "3600"]
-        """);
+            lifecycle:
+              preStop:
+                exec: {command: ["sh", "-c", "echo bye > /hostdir/prestop-ran"]}
+            volumeMounts: [{name: host, mountPath: /hostdir}]
+          volumes:
+          - name: host
+            hostPath: {path: %s, type: Directory}
+        """.formatted(dataDir));
     awaitPod("doomed", p -> "Running".equals(p.at("/status/phase").asText()), "running");
     long started = System.nanoTime();
     kubectl.run("delete", "pod", "doomed", "--timeout=60s").assertOk();
     Duration took = Duration.ofNanos(System.nanoTime() - started);
     assertTrue(took.compareTo(Duration.ofSeconds(30)) < 0, "deleted in " + took);
     assertNotEquals(0, kubectl.run("get", "pod", "doomed").exitCode());
+    assertEquals("bye", java.nio.file.Files.readString(marker).trim(), "the preStop hook ran inside the container");
   }
 
   @Test
