@@ -237,12 +237,13 @@ final class PodRun {
       containers.put(name, new ContainerObservation(name, state, before.current(), attempt, PodActions.specHash(container),
           ProbeTracker.forContainer(container, state.startedAt() == null ? now : state.startedAt()), null, backoff));
       lastWaitingEvent.remove(name);
-      if (state.running()) {
-        runningIds.put(name, id);
+      if ("StartError".equals(state.reason())) {
+        events.record(pod, "Warning", "Failed", "Error: " + state.message(), fieldPath(pod, name));
+      } else {
+        // A short command may already have exited here; it still was created and started.
+        if (state.running()) runningIds.put(name, id);
         events.record(pod, "Normal", "Created", "Created container " + name, fieldPath(pod, name));
         events.record(pod, "Normal", "Started", "Started container " + name, fieldPath(pod, name));
-      } else {
-        events.record(pod, "Warning", "Failed", "Error: " + state.message(), fieldPath(pod, name));
       }
     } catch (PodConfigException e) {
       containers.put(name, before.withWaiting(new ContainerObservation.Waiting(e.reason(), e.getMessage())));
