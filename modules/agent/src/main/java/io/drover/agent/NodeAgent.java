@@ -56,7 +56,8 @@ public final class NodeAgent implements PodIo {
 
   /** Settings from drover.agent (see config/application.conf). */
   public record Settings(String nodeName, String internalIp, int maxPods, Duration heartbeatInterval,
-      Duration podResyncInterval, Duration backoffInitial, Duration backoffMax, Path dataDir, List<String> roles) {
+      Duration podResyncInterval, Duration backoffInitial, Duration backoffMax, long logMaxBytes, int logMaxFiles,
+      Path dataDir, List<String> roles) {
 
     public static Settings from(Config config, Path dataDir, List<String> roles) {
       String name = config.getString("node-name");
@@ -70,6 +71,7 @@ public final class NodeAgent implements PodIo {
       return new Settings(name, config.getString("internal-ip"), config.getInt("max-pods"),
           config.getDuration("heartbeat-interval"), config.getDuration("pod-resync-interval"),
           config.getDuration("restart-backoff-initial"), config.getDuration("restart-backoff-max"),
+          config.getBytes("container-log-max-size"), config.getInt("container-log-max-files"),
           dataDir.resolve("agent"), roles);
     }
   }
@@ -227,7 +229,8 @@ public final class NodeAgent implements PodIo {
         .map(StoredObject::object);
     PodRun run = new PodRun(runtime, podDir(event.object().namespace(), event.object().name(), uid),
         settings.internalIp(), lookup, events, Clock.systemUTC(), settings.podResyncInterval(),
-        RestartBackoff.of(settings.backoffInitial(), settings.backoffMax()), adopted);
+        RestartBackoff.of(settings.backoffInitial(), settings.backoffMax()), settings.logMaxBytes(),
+        settings.logMaxFiles(), adopted);
     runs.put(uid, run);
     ActorRef<PodWorker.Command> spawned = ctx.spawn(PodWorker.create(run, pod, service, blocking,
         Clock.systemUTC()), "pod-" + uid);

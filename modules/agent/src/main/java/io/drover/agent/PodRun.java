@@ -2,6 +2,7 @@ package io.drover.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.agent.logs.PodLogs;
 import io.drover.agent.pod.CommandExecutor;
 import io.drover.agent.pod.Command;
 import io.drover.agent.pod.ContainerObservation;
@@ -57,6 +58,8 @@ final class PodRun {
   private final Clock clock;
   private final Duration resyncInterval;
   private final RestartBackoff initialBackoff;
+  private final long logMaxBytes;
+  private final int logMaxFiles;
   /** Running container ids by container name, readable by the API threads (logs, exec). */
   final Map<String, String> runningIds = new ConcurrentHashMap<>();
   private final Map<String, ContainerObservation> containers = new HashMap<>();
@@ -64,7 +67,10 @@ final class PodRun {
   private boolean sandboxReady;
 
   PodRun(ContainerRuntime runtime, Path podDir, String hostIP, ObjectLookup lookup, EventRecorder events,
-      Clock clock, Duration resyncInterval, RestartBackoff initialBackoff, List<ContainerState> adopted) {
+      Clock clock, Duration resyncInterval, RestartBackoff initialBackoff, long logMaxBytes, int logMaxFiles,
+      List<ContainerState> adopted) {
+    this.logMaxBytes = logMaxBytes;
+    this.logMaxFiles = logMaxFiles;
     this.runtime = runtime;
     this.podDir = podDir;
     this.hostIP = hostIP;
@@ -126,6 +132,7 @@ final class PodRun {
             + Json.text(pod, "metadata.uid") + ")", fieldPath(pod, name));
       }
     });
+    rotateLogs();
     PodObservation after = new PodObservation(containers, podIP, hostIP, sandboxReady, clock.instant());
     ObjectNode status = PodStatusCalculator.status(pod, after);
     boolean allStopped = containers.values().stream().noneMatch(ContainerObservation::running);
@@ -134,6 +141,18 @@ final class PodRun {
       next = actions.recheckAt().get();
     }
     return new Outcome(status, allStopped, next);
+  }
+
+  private void rotateLogs() {
+    for (ContainerObservation c : containers.values()) {
+      if (!c.running()) continue;
+      Path file = podDir.resolve(c.name()).resolve(c.current().attempt() + ".log");
+      try {
+        PodLogs.rotateIfLarger(file, logMaxBytes, logMaxFiles);
+      } catch (IOException e) {
+        log.warn("could not rotate {}: {}", file, e.toString());
+      }
+    }
   }
 
   /** Stops every container (grace given) and removes them and the pod's volumes; logs stay until removal. */

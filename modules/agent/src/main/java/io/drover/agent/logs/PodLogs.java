@@ -156,6 +156,10 @@ public final class PodLogs {
     }
 
     private boolean readAvailable() throws IOException {
+      if (in.length() < in.getFilePointer()) {
+        in.seek(0); // the log was rotated (copied and truncated): go on from its new start
+        partial.setLength(0);
+      }
       long available = in.length() - in.getFilePointer();
       if (available <= 0) return false;
       byte[] bytes = new byte[(int) Math.min(available, 1 << 20)];
@@ -174,6 +178,27 @@ public final class PodLogs {
     void close() throws IOException {
       in.close();
     }
+  }
+
+  /**
+   * Rotates a container's log when it has grown past maxBytes: copies it to {@code <file>.1} (shifting older
+   * copies up to {@code keep}) and truncates it. The shim writes with O_APPEND, so it simply goes on at the start
+   * of the emptied file. Returns whether it rotated.
+   */
+  public static boolean rotateIfLarger(Path file, long maxBytes, int keep) throws IOException {
+    if (!Files.exists(file) || Files.size(file) <= maxBytes) return false;
+    for (int i = keep - 1; i >= 1; i--) {
+      Path older = file.resolveSibling(file.getFileName() + "." + i);
+      if (Files.exists(older)) {
+        Files.move(older, file.resolveSibling(file.getFileName() + "." + (i + 1)),
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+    Files.copy(file, file.resolveSibling(file.getFileName() + ".1"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    try (var channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+      channel.truncate(0);
+    }
+    return true;
   }
 
   /** A 400 for a container the pod does not have, in the apiserver's words. */

@@ -74,4 +74,20 @@ class PodLogsTest {
     running.set(false);
     assertEquals("early\nlate\n", result.get(10, TimeUnit.SECONDS));
   }
+
+  @Test
+  void aLogPastItsSizeLimitIsRotatedKeepingTheNewestCopies(@TempDir Path podDir) throws Exception {
+    Path file = write(podDir, "app", 0, "2026-01-01T00:00:00Z stdout F " + "x".repeat(100) + "\n");
+    assertTrue(!PodLogs.rotateIfLarger(file, 1000, 2), "small logs stay");
+    for (int round = 1; round <= 3; round++) {
+      Files.writeString(file, "2026-01-01T00:00:0" + round + "Z stdout F round " + round + " " + "y".repeat(2000) + "\n",
+          java.nio.file.StandardOpenOption.APPEND);
+      assertTrue(PodLogs.rotateIfLarger(file, 1000, 2));
+      assertEquals(0, Files.size(file));
+    }
+    assertTrue(Files.readString(file.resolveSibling("0.log.1")).contains("round 3"));
+    assertTrue(Files.readString(file.resolveSibling("0.log.2")).contains("round 2"));
+    assertTrue(!Files.exists(file.resolveSibling("0.log.3")), "only keep copies are kept");
+    assertEquals("0.log", PodLogs.logFile(podDir, "app", false).orElseThrow().getFileName().toString());
+  }
 }
