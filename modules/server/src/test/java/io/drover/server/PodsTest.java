@@ -185,6 +185,27 @@ class PodsTest {
     assertEquals("hi-there", exec.assertOk().stdout().trim());
     Kubectl.Result failing = kubectl.run("exec", "configured", "--", "sh", "-c", "exit 7");
     assertEquals(7, failing.exitCode(), failing.stderr());
+    // -it needs a terminal on kubectl's side: run it under script(1), which gives it a pseudo-terminal.
+    Kubectl.Result tty = ttyExec("configured", "tty; exit 4");
+    assertTrue(tty.stdout().contains("/dev/pts/"), "a terminal inside the container: " + tty.stdout());
+    assertEquals(4, tty.exitCode(), tty.stdout() + tty.stderr());
+  }
+
+  static Kubectl.Result ttyExec(String pod, String script) {
+    String command = "kubectl --kubeconfig=" + server.kubeconfig() + " exec -it " + pod + " -- sh -c '" + script + "'";
+    try {
+      Process process = new ProcessBuilder("script", "-qec", command, "/dev/null").redirectErrorStream(true).start();
+      process.getOutputStream().close();
+      String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      if (!process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        throw new AssertionError("kubectl exec -it did not finish: " + out);
+      }
+      return new Kubectl.Result(process.exitValue(), out, "");
+    } catch (java.io.IOException | InterruptedException e) {
+      throw new AssertionError(e);
+    }
   }
 
   @Test
