@@ -1,5 +1,7 @@
 package io.drover.agent.pod;
 
+import io.drover.api.validation.Formats;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.drover.api.Json;
@@ -99,33 +101,8 @@ public final class DownwardApi {
       sorted.put(e.getKey(), e.getValue().asText());
     }
     List<String> lines = new ArrayList<>();
-    sorted.forEach((k, v) -> lines.add(k + "=" + goQuote(v)));
+    sorted.forEach((k, v) -> lines.add(k + "=" + Formats.quote(v)));
     return String.join("\n", lines);
-  }
-
-  /** Go's %q for the characters labels and annotations carry. */
-  static String goQuote(String s) {
-    StringBuilder out = new StringBuilder("\"");
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\t' -> out.append("\\t");
-        case '\u0007' -> out.append("\\a");
-        case '\b' -> out.append("\\b");
-        case '\f' -> out.append("\\f");
-        case '\u000b' -> out.append("\\v");
-        default -> {
-          if (c < 0x20 || c == 0x7f) out.append(String.format("\\x%02x", (int) c));
-          else if (Character.isISOControl(c)) out.append(String.format("\\u%04x", (int) c));
-          else out.append(c);
-        }
-      }
-    }
-    return out.append('"').toString();
   }
 
   static ObjectNode findContainer(ObjectNode pod, String name) {

@@ -217,9 +217,9 @@ public final class Formats {
     return s.append("regex used for validation is '").append(fmt).append("')").toString();
   }
 
-  /** Go's strconv.Quote for the characters that matter here. */
+  /** Go's strconv.Quote (%q), as the apiserver and kubelet render values in messages and files. */
   public static String quote(String s) {
-    StringBuilder out = new StringBuilder(s.length() + 2).append('"');
+    StringBuilder out = new StringBuilder("\"");
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       switch (c) {
@@ -228,12 +228,14 @@ public final class Formats {
         case '\n' -> out.append("\\n");
         case '\r' -> out.append("\\r");
         case '\t' -> out.append("\\t");
+        case '\u0007' -> out.append("\\a");
+        case '\b' -> out.append("\\b");
+        case '\f' -> out.append("\\f");
+        case '\u000b' -> out.append("\\v");
         default -> {
-          if (c < 0x20 || c == 0x7f) {
-            out.append(String.format("\\x%02x", (int) c));
-          } else {
-            out.append(c);
-          }
+          if (c < 0x20 || c == 0x7f) out.append(String.format("\\x%02x", (int) c));
+          else if (Character.isISOControl(c)) out.append(String.format("\\u%04x", (int) c));
+          else out.append(c);
         }
       }
     }
