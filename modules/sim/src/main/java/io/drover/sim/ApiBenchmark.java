@@ -1,30 +1,22 @@
 package io.drover.sim;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import static io.drover.sim.Figures.heapUsedAfterGcMb;
+import static io.drover.sim.Figures.rate;
+import static io.drover.sim.Figures.seconds;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import io.drover.api.Json;
 import io.drover.server.DroverServer;
+import io.drover.sim.Figures.Spread;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodyHandlers;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 
 /**
  * {@code drover bench api}: starts an in-process Drover in its default configuration (H2 file journal), opens
@@ -53,28 +45,11 @@ public final class ApiBenchmark {
     /** Parses {@code --count N --clients C --watchers W --warmup N --deadline SECONDS --data-dir DIR --json FILE}. */
     public static Options parse(String... args) {
       Options d = defaults();
-      int count = d.count(), clients = d.clients(), watchers = d.watchers(), warmup = d.warmup();
-      Duration deadline = d.deadline();
-      Path dataDir = null, json = null;
-      for (int i = 0; i < args.length; i += 2) {
-        if (i + 1 >= args.length) throw new IllegalArgumentException(args[i] + " needs a value");
-        String value = args[i + 1];
-        try {
-          switch (args[i]) {
-            case "--count" -> count = Integer.parseInt(value);
-            case "--clients" -> clients = Integer.parseInt(value);
-            case "--watchers" -> watchers = Integer.parseInt(value);
-            case "--warmup" -> warmup = Integer.parseInt(value);
-            case "--deadline" -> deadline = Duration.ofSeconds(Long.parseLong(value));
-            case "--data-dir" -> dataDir = Path.of(value);
-            case "--json" -> json = Path.of(value);
-            default -> throw new IllegalArgumentException("unknown option " + args[i]);
-          }
-        } catch (NumberFormatException e) {
-          throw new IllegalArgumentException(args[i] + " needs a number, not " + value);
-        }
-      }
-      return new Options(count, clients, watchers, warmup, deadline, dataDir, json);
+      Args a = Args.parse(args,
+          List.of("--count", "--clients", "--watchers", "--warmup", "--deadline", "--data-dir", "--json"));
+      return new Options(a.integer("--count", d.count()), a.integer("--clients", d.clients()),
+          a.integer("--watchers", d.watchers()), a.integer("--warmup", d.warmup()),
+          a.seconds("--deadline", d.deadline()), a.path("--data-dir"), a.path("--json"));
     }
   }
 
@@ -83,13 +58,15 @@ public final class ApiBenchmark {
       int createFailures, String firstCreateFailure, double createP50Ms, double createP90Ms, double createP99Ms,
       double createMaxMs, String watchLatencyFrom, double watchP50Ms, double watchP99Ms, double watchMaxMs,
       long eventsDelivered, long duplicates, long outOfOrder, long missing, long watchErrors,
-      long heapUsedAfterGcMb) {
+      long heapUsedAfterGcMb) implements Bench.Result {
 
     /** Every create answered 201 and every watcher saw every object exactly once, in order. */
+    @Override
     public boolean correct() {
       return createFailures == 0 && duplicates == 0 && outOfOrder == 0 && missing == 0 && watchErrors == 0;
     }
 
+    @Override
     public String report() {
       return String.format("""
           Drover API benchmark: %d ConfigMap creates, %d clients, %d watchers (H2 file journal; warm-up excluded)
@@ -105,72 +82,44 @@ public final class ApiBenchmark {
     }
   }
 
-  /** The create phase: when each create was sent, how long it took, and what failed. */
-  private record CreatePhase(long[] sentAt, long[] latencies, int failures, String firstFailure, long wallNanos) {}
-
   private final Options options;
-  private final String api;
-  // One client for all create threads: the JDK pools HTTP/1.1 connections, one per request in flight.
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final BenchHttp http;
 
   private ApiBenchmark(Options options, String api) {
     this.options = options;
-    this.api = api;
-  }
-
-  /** Parses the arguments, runs, prints the report; the exit code is 0 when the run was correct, 2 on bad usage. */
-  static int cli(String... args) {
-    Options options;
-    try {
-      options = Options.parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println(e.getMessage());
-      System.err.println(Bench.USAGE);
-      return 2;
-    }
-    try {
-      Result result = run(options);
-      System.out.println(result.report());
-      if (options.json() != null) {
-        Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(options.json().toFile(), result);
-      }
-      return result.correct() ? 0 : 1;
-    } catch (Exception e) {
-      e.printStackTrace();
-      return 1;
-    }
+    this.http = new BenchHttp(api, options.deadline());
   }
 
   /** Starts a Drover, measures, stops it, and deletes the data directory if it was a temporary one. */
   public static Result run(Options options) throws Exception {
-    Path dataDir = options.dataDir() != null ? options.dataDir() : Files.createTempDirectory("drover-bench-");
+    Path dataDir = Bench.dataDir(options.dataDir(), "drover-bench-");
     try {
       try (DroverServer server = DroverServer.start(DroverServer.config(dataDir, 0, Map.of()))) {
         return new ApiBenchmark(options, server.apiUrl()).measure();
       }
     } finally {
-      if (options.dataDir() == null) deleteRecursively(dataDir);
+      if (options.dataDir() == null) Bench.deleteRecursively(dataDir);
     }
   }
 
   private Result measure() throws Exception {
     // Names are unique per run, so a reused --data-dir does not answer 409.
     String run = Long.toString(System.currentTimeMillis(), 36);
-    createNamespace(WARMUP_NAMESPACE);
-    createNamespace(NAMESPACE);
-    progress("warming up: %d creates in namespace %s", options.warmup(), WARMUP_NAMESPACE);
+    http.createNamespace(WARMUP_NAMESPACE);
+    http.createNamespace(NAMESPACE);
+    Bench.progress("warming up: %d creates in namespace %s", options.warmup(), WARMUP_NAMESPACE);
     createAll(WARMUP_NAMESPACE, "warm-" + run + "-", options.warmup());
 
     String prefix = "cm-" + run + "-";
-    URI watchUri = URI.create(api + "/api/v1/namespaces/" + NAMESPACE + "/configmaps?watch=true&resourceVersion="
-        + listResourceVersion(NAMESPACE));
+    String configMaps = "/api/v1/namespaces/" + NAMESPACE + "/configmaps";
+    URI watchUri = http.uri(configMaps + "?watch=true&resourceVersion=" + http.listResourceVersion(configMaps));
     List<Watcher> watchers = new ArrayList<>();
     for (int w = 0; w < options.watchers(); w++) {
       watchers.add(Watcher.open(watchUri, prefix, options.count()));
     }
-    progress("creating %d ConfigMaps with %d clients, %d watchers", options.count(), options.clients(),
+    Bench.progress("creating %d ConfigMaps with %d clients, %d watchers", options.count(), options.clients(),
         options.watchers());
-    CreatePhase creates = createAll(NAMESPACE, prefix, options.count());
+    BenchHttp.Batch creates = createAll(NAMESPACE, prefix, options.count());
 
     long deadline = System.nanoTime() + options.deadline().toNanos();
     for (Watcher watcher : watchers) {
@@ -181,59 +130,21 @@ public final class ApiBenchmark {
     return result(creates, watchers, heap);
   }
 
-  private CreatePhase createAll(String namespace, String prefix, int count) throws InterruptedException {
-    URI uri = URI.create(api + "/api/v1/namespaces/" + namespace + "/configmaps");
-    long[] sentAt = new long[count];
-    long[] latencies = new long[count];
-    AtomicInteger next = new AtomicInteger();
-    AtomicInteger failures = new AtomicInteger();
-    AtomicReference<String> firstFailure = new AtomicReference<>();
-    Runnable client = () -> {
-      for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
-        HttpRequest request = post(uri, configMap(prefix + i, i));
-        sentAt[i] = System.nanoTime();
-        String failure;
-        try {
-          HttpResponse<String> response = http.send(request, BodyHandlers.ofString());
-          failure = response.statusCode() == 201 ? null : response.statusCode() + " " + response.body();
-        } catch (IOException e) {
-          failure = e.toString();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
-        }
-        latencies[i] = System.nanoTime() - sentAt[i];
-        if (failure != null) {
-          failures.incrementAndGet();
-          firstFailure.compareAndSet(null, failure);
-        }
-      }
-    };
-    long start = System.nanoTime();
-    List<Thread> threads = new ArrayList<>();
-    for (int c = 0; c < options.clients(); c++) {
-      threads.add(new Thread(client, "bench-client-" + c));
-    }
-    threads.forEach(Thread::start);
-    for (Thread thread : threads) {
-      thread.join(); // also makes the clients' writes to sentAt and latencies visible here
-    }
-    return new CreatePhase(sentAt, latencies, failures.get(), firstFailure.get(), System.nanoTime() - start);
+  private BenchHttp.Batch createAll(String namespace, String prefix, int count) throws InterruptedException {
+    String path = "/api/v1/namespaces/" + namespace + "/configmaps";
+    return http.send(count, options.clients(), i -> http.post(path, configMap(prefix + i, i)), BenchHttp.CREATED);
   }
 
-  private Result result(CreatePhase creates, List<Watcher> watchers, long heapMb) {
-    long[] createLatencies = creates.latencies().clone();
-    Arrays.sort(createLatencies);
-    long[] watchLatencies = watchers.stream().flatMapToLong(w -> Arrays.stream(w.latencies(creates.sentAt())))
-        .sorted().toArray();
+  private Result result(BenchHttp.Batch creates, List<Watcher> watchers, long heapMb) {
+    Spread create = Spread.of(creates.latencies());
+    Spread watch = Spread.of(watchers.stream().flatMapToLong(w -> Arrays.stream(w.latencies(creates.sentAt())))
+        .toArray());
     int count = options.count();
-    double seconds = creates.wallNanos() / 1e9;
-    return new Result(count, options.clients(), options.watchers(), round(seconds), round(count / seconds),
+    return new Result(count, options.clients(), options.watchers(), seconds(creates.wallNanos()),
+        rate(count, creates.wallNanos()),
         creates.failures(), creates.firstFailure(),
-        ms(percentile(createLatencies, 50)), ms(percentile(createLatencies, 90)),
-        ms(percentile(createLatencies, 99)), ms(percentile(createLatencies, 100)),
-        WATCH_LATENCY_FROM, ms(percentile(watchLatencies, 50)), ms(percentile(watchLatencies, 99)),
-        ms(percentile(watchLatencies, 100)),
+        create.p50Ms(), create.p90Ms(), create.p99Ms(), create.maxMs(),
+        WATCH_LATENCY_FROM, watch.p50Ms(), watch.p99Ms(), watch.maxMs(),
         watchers.stream().mapToLong(Watcher::events).sum(),
         watchers.stream().mapToLong(Watcher::duplicates).sum(),
         watchers.stream().mapToLong(Watcher::outOfOrder).sum(),
@@ -242,87 +153,23 @@ public final class ApiBenchmark {
         heapMb);
   }
 
-  /** The nearest-rank percentile (0 < p <= 100) of sorted values; 0 when there are none. */
-  static long percentile(long[] sorted, double p) {
-    if (sorted.length == 0) return 0;
-    int rank = (int) Math.ceil(p / 100.0 * sorted.length);
-    return sorted[Math.max(0, Math.min(sorted.length, rank) - 1)];
-  }
-
-  // --- HTTP ---
-
-  private void createNamespace(String name) throws IOException, InterruptedException {
-    String body = "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"" + name + "\"}}";
-    HttpResponse<String> response = http.send(post(URI.create(api + "/api/v1/namespaces"), body),
-        BodyHandlers.ofString());
-    if (response.statusCode() != 201 && response.statusCode() != 409) {
-      throw new IOException("creating namespace " + name + " answered " + response.statusCode() + ": "
-          + response.body());
-    }
-  }
-
-  private String listResourceVersion(String namespace) throws IOException, InterruptedException {
-    HttpRequest request = HttpRequest.newBuilder(
-        URI.create(api + "/api/v1/namespaces/" + namespace + "/configmaps?limit=1")).GET().build();
-    HttpResponse<String> response = http.send(request, BodyHandlers.ofString());
-    if (response.statusCode() != 200) {
-      throw new IOException("listing configmaps answered " + response.statusCode() + ": " + response.body());
-    }
-    return Json.MAPPER.readTree(response.body()).path("metadata").path("resourceVersion").asText();
-  }
-
-  private HttpRequest post(URI uri, String json) {
-    return HttpRequest.newBuilder(uri).timeout(options.deadline())
-        .header("Content-Type", "application/json").header("Accept", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json)).build();
-  }
-
   private static String configMap(String name, int index) {
     return """
         {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"%s","labels":{"app":"drover-bench"}},\
         "data":{"index":"%d","payload":"a small value"}}""".formatted(name, index);
   }
 
-  // --- small helpers ---
-
-  private static double ms(long nanos) {
-    return round(nanos / 1e6);
-  }
-
-  private static double round(double value) {
-    return Math.round(value * 100) / 100.0;
-  }
-
-  private static long heapUsedAfterGcMb() {
-    System.gc();
-    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024 * 1024);
-  }
-
-  private static void progress(String format, Object... args) {
-    System.err.println("bench: " + String.format(format, args));
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) return;
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(path);
-      }
-    }
-  }
-
   /**
-   * One watch stream, read on its own thread: records when each of the run's ConfigMaps arrived, and counts
-   * duplicates, events older than one already seen, and ERROR events or a stream that ended early.
+   * One watch stream: records when each of the run's ConfigMaps arrived, and counts duplicates, events older than
+   * one already seen, and ERROR events or a stream that ended early.
    */
-  private static final class Watcher {
+  private static final class Watcher implements WatchStream.Listener {
     private final String prefix;
     private final int count;
-    private final Stream<String> lines;
     private final boolean[] seen;
     private final long[] arrivedAt;
     private final CountDownLatch finished = new CountDownLatch(1);
-    private volatile boolean closing;
+    private WatchStream stream;
     private int distinct;
     private long events;
     private long duplicates;
@@ -330,54 +177,28 @@ public final class ApiBenchmark {
     private long errors;
     private long lastVersion;
 
-    private Watcher(String prefix, int count, Stream<String> lines) {
+    private Watcher(String prefix, int count) {
       this.prefix = prefix;
       this.count = count;
-      this.lines = lines;
       this.seen = new boolean[count];
       this.arrivedAt = new long[count];
     }
 
     /** Opens the stream (answers once the response headers arrived) and starts reading it. */
     static Watcher open(URI uri, String prefix, int count) throws IOException, InterruptedException {
-      // A client of its own, like an informer in another process.
-      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-      HttpResponse<Stream<String>> response = http.send(HttpRequest.newBuilder(uri).GET().build(),
-          BodyHandlers.ofLines());
-      if (response.statusCode() != 200) {
-        response.body().close();
-        throw new IOException("watch " + uri + " answered " + response.statusCode());
-      }
-      Watcher watcher = new Watcher(prefix, count, response.body());
-      Thread reader = new Thread(watcher::read, "bench-watcher");
-      reader.setDaemon(true); // a stream still blocked after the deadline must not keep the JVM alive
-      reader.start();
+      Watcher watcher = new Watcher(prefix, count);
+      watcher.stream = WatchStream.open(uri, watcher);
       return watcher;
     }
 
-    private void read() {
-      try {
-        Iterator<String> it = lines.iterator();
-        while (!complete() && it.hasNext()) {
-          String line = it.next();
-          accept(line, System.nanoTime());
-        }
-        if (!complete()) streamFailed();
-      } catch (RuntimeException | JsonProcessingException e) { // a broken stream or a malformed event
-        if (!complete()) streamFailed();
-      } finally {
-        finished.countDown();
-      }
-    }
-
-    private synchronized void accept(String line, long now) throws JsonProcessingException {
-      JsonNode event = Json.MAPPER.readTree(line);
-      String type = event.path("type").asText();
+    @Override
+    public synchronized void onEvent(String type, JsonNode object, long arrivedNanos) {
+      if (complete()) return;
       if (type.equals("ERROR")) {
         errors++;
         return;
       }
-      JsonNode metadata = event.path("object").path("metadata");
+      JsonNode metadata = object.path("metadata");
       long version = Long.parseLong(metadata.path("resourceVersion").asText());
       if (version <= lastVersion) outOfOrder++;
       lastVersion = Math.max(lastVersion, version);
@@ -390,12 +211,15 @@ public final class ApiBenchmark {
         return;
       }
       seen[index] = true;
-      arrivedAt[index] = now;
+      arrivedAt[index] = arrivedNanos;
       distinct++;
+      if (complete()) finished.countDown();
     }
 
-    private synchronized void streamFailed() {
-      if (!closing) errors++;
+    @Override
+    public synchronized void onEnd(Exception error) {
+      if (!complete()) errors++; // a broken stream, a malformed event, or one that ended early
+      finished.countDown();
     }
 
     void awaitUntil(long deadlineNanos) throws InterruptedException {
@@ -403,8 +227,7 @@ public final class ApiBenchmark {
     }
 
     void close() {
-      closing = true;
-      lines.close();
+      stream.close();
     }
 
     /** Delivery latency of each object seen: arrival here minus the send of its create. */

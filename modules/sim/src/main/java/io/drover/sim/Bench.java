@@ -1,6 +1,13 @@
 package io.drover.sim;
 
+import io.drover.api.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.function.Function;
+import java.util.stream.Stream;
 
 /** {@code drover bench <benchmark> [options]}: runs one benchmark against an in-process Drover. */
 public final class Bench {
@@ -9,12 +16,35 @@ public final class Bench {
   static final String USAGE = """
       usage: drover bench api [--count N] [--clients C] [--watchers W] [--warmup N] [--deadline SECONDS]
                               [--data-dir DIR] [--json FILE]
-        api   ConfigMap creates over HTTP with concurrent clients, watched by W watch streams""";
+             drover bench pods [--count N] [--clients C] [--grace-period SECONDS] [--deadline SECONDS]
+                               [--data-dir DIR] [--json FILE]
+             drover bench scheduler [--nodes N] [--pods M] [--clients C] [--deadline SECONDS] [--data-dir DIR]
+                                    [--json FILE]
+        api        ConfigMap creates over HTTP with concurrent clients, watched by W watch streams
+        pods       N pods (sleep 3600) as real processes: create -> Running latency, then delete until gone
+        scheduler  M pods placed on N virtual nodes (no agent): placements/s, create -> bound, no overcommit;
+                   and scheduling cycles/s of the pure function on 1000 nodes""";
+
+  /** What every benchmark's result offers: a printed report and whether the run was correct. */
+  interface Result {
+    String report();
+
+    boolean correct();
+  }
+
+  /** Runs one benchmark with parsed options. */
+  @FunctionalInterface
+  interface Runner<O> {
+    Result run(O options) throws Exception;
+  }
 
   public static void main(String[] args) {
     String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
     int exit = switch (args.length == 0 ? "" : args[0]) {
-      case "api" -> ApiBenchmark.cli(rest);
+      case "api" -> cli(rest, ApiBenchmark.Options::parse, ApiBenchmark.Options::json, ApiBenchmark::run);
+      case "pods" -> cli(rest, PodBenchmark.Options::parse, PodBenchmark.Options::json, PodBenchmark::run);
+      case "scheduler" -> cli(rest, SchedulerBenchmark.Options::parse, SchedulerBenchmark.Options::json,
+          SchedulerBenchmark::run);
       default -> {
         System.err.println(USAGE);
         yield 2;
@@ -22,5 +52,50 @@ public final class Bench {
     };
     // Pekko and HttpClient threads must not keep the JVM alive after the report.
     System.exit(exit);
+  }
+
+  /**
+   * Parses the arguments, runs, prints the report and writes it as JSON when asked; the exit code is 0 when the run
+   * was correct, 1 when not (or it failed), 2 on bad usage.
+   */
+  static <O> int cli(String[] args, Function<String[], O> parse, Function<O, Path> json, Runner<O> runner) {
+    O options;
+    try {
+      options = parse.apply(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.err.println(USAGE);
+      return 2;
+    }
+    try {
+      Result result = runner.run(options);
+      System.out.println(result.report());
+      if (json.apply(options) != null) {
+        Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(json.apply(options).toFile(), result);
+      }
+      return result.correct() ? 0 : 1;
+    } catch (Exception e) {
+      e.printStackTrace();
+      return 1;
+    }
+  }
+
+  /** A progress line on stderr, so stdout holds only the report. */
+  static void progress(String format, Object... args) {
+    System.err.println("bench: " + String.format(format, args));
+  }
+
+  /** The given data directory, or a new temporary one (which the benchmark deletes afterwards). */
+  static Path dataDir(Path given, String prefix) throws IOException {
+    return given != null ? given : Files.createTempDirectory(prefix);
+  }
+
+  static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) return;
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(path);
+      }
+    }
   }
 }

@@ -25,17 +25,6 @@ class ApiBenchmarkTest {
   }
 
   @Test
-  void percentileIsTheNearestRankOfSortedValues() {
-    long[] sorted = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
-    assertEquals(5, ApiBenchmark.percentile(sorted, 50));
-    assertEquals(9, ApiBenchmark.percentile(sorted, 90));
-    assertEquals(10, ApiBenchmark.percentile(sorted, 99));
-    assertEquals(10, ApiBenchmark.percentile(sorted, 100));
-    assertEquals(1, ApiBenchmark.percentile(sorted, 1));
-    assertEquals(0, ApiBenchmark.percentile(new long[0], 50));
-  }
-
-  @Test
   void unknownOptionsAndMissingValuesAreRejected() {
     assertThrows(IllegalArgumentException.class, () -> ApiBenchmark.Options.parse("--bogus", "1"));
     assertThrows(IllegalArgumentException.class, () -> ApiBenchmark.Options.parse("--count"));
