@@ -47,6 +47,9 @@ public final class SchedulerActor {
 
   public static final String NAME = "default-scheduler";
 
+  /** How long a scheduler trusts its view of the nodes before reading them again. */
+  static final Duration SNAPSHOT_MAX_AGE = Duration.ofSeconds(2);
+
   /** Knobs from drover.scheduler; see config/application.conf. */
   public record Settings(int maxInFlight, Duration initialBackoff, Duration maxBackoff, Duration tick) {}
 
@@ -63,7 +66,7 @@ public final class SchedulerActor {
   /** How one scheduling attempt ended. */
   private sealed interface Outcome {}
 
-  private record Bound(String node) implements Outcome {}
+  private record Bound(String node, ObjectNode pod) implements Outcome {}
 
   private record Unschedulable(String message) implements Outcome {}
 
@@ -105,6 +108,13 @@ public final class SchedulerActor {
     private final Set<String> inFlight = new HashSet<>();
     /** The last Unschedulable message per pod, so an unchanged verdict is not written (or evented) again. */
     private final Map<String, String> lastVerdict = new HashMap<>();
+    /**
+     * The nodes and their pods as this scheduler last read them, kept current with its own bindings, and read
+     * again when nodes change, pods go away, or it is older than SNAPSHOT_MAX_AGE (bindings by other schedulers).
+     * A stale view is safe: the allocation entities refuse what no longer fits. Confined to the actor.
+     */
+    private Map<String, NodeInfo> snapshot;
+    private Instant snapshotAt = Instant.EPOCH;
 
     Running(ActorContext<Command> ctx, ObjectService service, Settings settings, EventRecorder events,
         java.util.function.Predicate<String> ownsPod, Clock clock) {
@@ -130,6 +140,7 @@ public final class SchedulerActor {
           })
           .onMessage(PodEvent.class, this::onPodEvent)
           .onMessage(NodeEvent.class, e -> {
+            snapshot = null;
             retryAllNow(); // a node joined or changed: pods that did not fit may fit now
             return dispatch();
           })
@@ -160,7 +171,10 @@ public final class SchedulerActor {
         if (node != null && !node.isEmpty() && ownsPod.test(key)) {
           release(node, key);
         }
-        if (event.type() == WatchEvent.Type.DELETED) retryAllNow(); // room was freed
+        if (event.type() == WatchEvent.Type.DELETED) {
+          snapshot = null;
+          retryAllNow(); // room was freed
+        }
       } else if (needsScheduling(pod.object()) && ownsPod.test(key)) {
         if (!backoff.containsKey(key)) ready.add(key);
       }
@@ -170,6 +184,9 @@ public final class SchedulerActor {
     private Behavior<Command> onCycleDone(CycleDone done) {
       inFlight.remove(done.podKey());
       Outcome outcome = done.outcome();
+      if (outcome instanceof Bound bound && snapshot != null && snapshot.containsKey(bound.node())) {
+        snapshot.put(bound.node(), snapshot.get(bound.node()).withPod(bound.pod()));
+      }
       if (outcome instanceof Unschedulable || (outcome instanceof Skipped s && s.retry())) {
         int attempt = attempts.merge(done.podKey(), 1, Integer::sum);
         long factor = 1L << Math.min(attempt - 1, 20);
@@ -236,7 +253,7 @@ public final class SchedulerActor {
               }
               events.normal(bound.object(), "Scheduled", "Successfully assigned " + pod.namespace() + "/"
                   + pod.name() + " to " + node);
-              return (Outcome) new Bound(node);
+              return (Outcome) new Bound(node, pod.object());
             });
           }, ctx.getExecutionContext());
     }
@@ -264,6 +281,16 @@ public final class SchedulerActor {
     }
 
     private List<NodeInfo> nodeInfos() {
+      Instant now = clock.instant();
+      if (snapshot == null || Duration.between(snapshotAt, now).compareTo(SNAPSHOT_MAX_AGE) > 0) {
+        snapshot = new java.util.LinkedHashMap<>();
+        for (NodeInfo node : readNodeInfos()) snapshot.put(node.name(), node);
+        snapshotAt = now;
+      }
+      return new ArrayList<>(snapshot.values());
+    }
+
+    private List<NodeInfo> readNodeInfos() {
       Map<String, List<ObjectNode>> podsByNode = new HashMap<>();
       for (StoredObject pod : store.list(ResourceRegistry.POD, null).items()) {
         String node = Json.text(pod.object(), "spec.nodeName");
