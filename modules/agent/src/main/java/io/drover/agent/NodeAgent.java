@@ -57,9 +57,13 @@ public final class NodeAgent implements PodIo {
   /** Settings from drover.agent (see config/application.conf). */
   public record Settings(String nodeName, String internalIp, int maxPods, Duration heartbeatInterval,
       Duration podResyncInterval, Duration backoffInitial, Duration backoffMax, long logMaxBytes, int logMaxFiles,
-      Path dataDir, List<String> roles) {
+      Path dataDir, List<String> roles, int apiPort) {
 
-    public static Settings from(Config config, Path dataDir, List<String> roles) {
+    /**
+     * @param apiPort the port this member serves the API on: published as the Node's kubelet endpoint, where other
+     *     members send the logs and exec requests of this node's pods
+     */
+    public static Settings from(Config config, Path dataDir, List<String> roles, int apiPort) {
       String name = config.getString("node-name");
       if (name.isEmpty()) {
         try {
@@ -72,7 +76,7 @@ public final class NodeAgent implements PodIo {
           config.getDuration("heartbeat-interval"), config.getDuration("pod-resync-interval"),
           config.getDuration("restart-backoff-initial"), config.getDuration("restart-backoff-max"),
           config.getBytes("container-log-max-size"), config.getInt("container-log-max-files"),
-          dataDir.resolve("agent"), roles);
+          dataDir.resolve("agent"), roles, apiPort);
     }
   }
 
@@ -160,7 +164,7 @@ public final class NodeAgent implements PodIo {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       Executor blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
       NodeRegistration.Machine machine = NodeRegistration.Machine.detect(settings.nodeName(), settings.maxPods(),
-          settings.internalIp(), runtime.name(), settings.roles(), diskBytes());
+          settings.internalIp(), settings.apiPort(), runtime.name(), settings.roles(), diskBytes());
       EventRecorder events = new EventRecorder(service, "kubelet", settings.nodeName(), Clock.systemUTC());
       register(ctx, machine);
       timers.startTimerWithFixedDelay(new Heartbeat(), settings.heartbeatInterval());

@@ -20,16 +20,17 @@ public final class NodeRegistration {
 
   /** Facts about the machine and agent that go into the Node. */
   public record Machine(String nodeName, int cpus, long memoryBytes, long ephemeralStorageBytes, int maxPods,
-      String internalIp, String os, String arch, String kernel, String osImage, String runtime,
+      String internalIp, int apiPort, String os, String arch, String kernel, String osImage, String runtime,
       List<String> roles) {
 
-    public static Machine detect(String nodeName, int maxPods, String internalIp, String runtime, List<String> roles,
+    public static Machine detect(String nodeName, int maxPods, String internalIp, int apiPort, String runtime,
+        List<String> roles,
         long ephemeralStorageBytes) {
       long memory = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
           .getTotalMemorySize();
       String arch = System.getProperty("os.arch").replace("x86_64", "amd64").replace("aarch64", "arm64");
       return new Machine(nodeName, Runtime.getRuntime().availableProcessors(), memory, ephemeralStorageBytes,
-          maxPods, internalIp, System.getProperty("os.name").toLowerCase(), arch, System.getProperty("os.version"),
+          maxPods, internalIp, apiPort, System.getProperty("os.name").toLowerCase(), arch, System.getProperty("os.version"),
           readOsImage(), runtime, roles);
     }
 
@@ -94,7 +95,9 @@ public final class NodeRegistration {
     ArrayNode addresses = status.putArray("addresses");
     addresses.addObject().put("type", "InternalIP").put("address", machine.internalIp());
     addresses.addObject().put("type", "Hostname").put("address", machine.nodeName());
-    status.putObject("daemonEndpoints").putObject("kubeletEndpoint").put("Port", 0);
+    // Where this node's agent serves pod logs and exec: the API port of its member, at the InternalIP. Any other
+    // member proxies there, as kube-apiserver proxies to the kubelet.
+    status.putObject("daemonEndpoints").putObject("kubeletEndpoint").put("Port", machine.apiPort());
     ObjectNode info = status.putObject("nodeInfo");
     info.put("machineID", "").put("systemUUID", "").put("bootID", "")
         .put("kernelVersion", machine.kernel()).put("osImage", machine.osImage())

@@ -41,7 +41,7 @@ public final class ApiServer {
   private final long maxBodyBytes;
   private final Duration requestTimeout;
 
-  public ApiServer(ActorSystem<?> system, ObjectService service, Optional<PodIo> agent) {
+  public ApiServer(ActorSystem<?> system, ObjectService service, java.util.function.Supplier<Optional<PodIo>> agent) {
     Config config = system.settings().config().getConfig("drover.api");
     this.system = system;
     this.maxBodyBytes = config.getBytes("max-body-bytes");

@@ -48,10 +48,10 @@ final class PodSubresources {
 
   private final ActorSystem<?> system;
   private final ObjectService service;
-  private final Optional<PodIo> agent;
+  private final java.util.function.Supplier<Optional<PodIo>> agent;
   private final Clock clock;
 
-  PodSubresources(ActorSystem<?> system, ObjectService service, Optional<PodIo> agent, Clock clock) {
+  PodSubresources(ActorSystem<?> system, ObjectService service, java.util.function.Supplier<Optional<PodIo>> agent, Clock clock) {
     this.system = system;
     this.service = service;
     this.agent = agent;
@@ -72,19 +72,22 @@ final class PodSubresources {
         yield service.bind(path.namespace(), path.name(), node)
             .thenApply(r -> HttpBodies.json(201, HttpBodies.success()));
       }
-      case "log" -> CompletableFuture.completedFuture(log(path, request.getUri().query()));
-      case "exec" -> CompletableFuture.completedFuture(exec(request, path));
+      case "log" -> log(request, path);
+      case "exec" -> exec(request, path);
       default -> throw ApiException.notFound("the server could not find the requested resource");
     };
   }
 
-  private HttpResponse log(ResourcePath path, Query query) {
+  private CompletionStage<HttpResponse> log(HttpRequest request, ResourcePath path) {
+    Query query = request.getUri().query();
     StoredObject pod = service.get(ResourceRegistry.POD, path.namespace(), path.name());
     String container = container(pod, query.get("container").orElse(null));
     PodLogs.Options options = new PodLogs.Options(flag(query, "previous"), flag(query, "follow"),
         number(query, "tailLines"), number(query, "sinceSeconds"), flag(query, "timestamps"),
         number(query, "limitBytes"));
-    PodIo io = local(pod);
+    Optional<PodIo> local = local(pod);
+    if (local.isEmpty()) return NodeProxy.forward(system, service, request, nodeName(pod));
+    PodIo io = local.get();
     String uid = Json.text(pod.object(), "metadata.uid");
     Path file = io.podDirectory(pod.namespace(), pod.name(), uid)
         .flatMap(dir -> PodLogs.logFile(dir, container, options.previous()))
@@ -93,10 +96,11 @@ final class PodSubresources {
             : "container \"" + container + "\" in pod \"" + pod.name() + "\" is waiting to start: ContainerCreating"));
     Source<ByteString, NotUsed> lines = PodLogs.read(file, options,
         () -> io.isRunning(pod.namespace(), pod.name(), uid, container), Duration.ofMillis(200), clock.instant());
-    return HttpResponse.create().withEntity(HttpEntities.createChunked(ContentTypes.TEXT_PLAIN_UTF8, lines));
+    return CompletableFuture.completedFuture(
+        HttpResponse.create().withEntity(HttpEntities.createChunked(ContentTypes.TEXT_PLAIN_UTF8, lines)));
   }
 
-  private HttpResponse exec(HttpRequest request, ResourcePath path) {
+  private CompletionStage<HttpResponse> exec(HttpRequest request, ResourcePath path) {
     Query query = request.getUri().query();
     StoredObject pod = service.get(ResourceRegistry.POD, path.namespace(), path.name());
     String container = container(pod, query.get("container").orElse(null));
@@ -116,7 +120,9 @@ final class PodSubresources {
       throw ApiException.badRequest("unable to upgrade connection: pod is not running (phase "
           + Json.text(pod.object(), "status.phase") + ")");
     }
-    PodIo io = local(pod);
+    Optional<PodIo> local = local(pod);
+    if (local.isEmpty()) return NodeProxy.forwardWebSocket(system, service, request, upgrade, protocol, nodeName(pod));
+    PodIo io = local.get();
     ExecSession session;
     try {
       session = io.exec(pod.namespace(), pod.name(), Json.text(pod.object(), "metadata.uid"), container, command,
@@ -143,7 +149,7 @@ final class PodSubresources {
                 .thenApply(t -> ByteString.fromString(t.getStrictText()))
             : message.asBinaryMessage().toStrict(5000, materializer).thenApply(BinaryMessage::getStrictData))
         .to(Sink.foreach(data -> input(session, data)));
-    return upgrade.handleMessagesWith(incoming, outgoing, protocol);
+    return CompletableFuture.completedFuture(upgrade.handleMessagesWith(incoming, outgoing, protocol));
   }
 
   /** One client frame: stdin data, a resize, or (v5) the close of stdin. */
@@ -206,15 +212,18 @@ final class PodSubresources {
     return requested;
   }
 
-  /** The agent running the pod, when it is this member's. */
-  private PodIo local(StoredObject pod) {
+  private static String nodeName(StoredObject pod) {
     String node = Json.text(pod.object(), "spec.nodeName");
     if (node == null || node.isEmpty()) {
       throw ApiException.badRequest("pod " + pod.name() + " is not scheduled to a node yet");
     }
-    return agent.filter(a -> a.nodeName().equals(node)).orElseThrow(() -> new ApiException(503,
-        "ServiceUnavailable", "pod " + pod.name() + " runs on node " + node + ", which this member cannot reach "
-        + "(serving logs and exec through another member comes with multi-member clusters)"));
+    return node;
+  }
+
+  /** This member's agent, when it runs the pod's node; empty when another member's agent does. */
+  private Optional<PodIo> local(StoredObject pod) {
+    String node = nodeName(pod);
+    return agent.get().filter(a -> a.nodeName().equals(node));
   }
 
   private static boolean flag(Query query, String name) {

@@ -61,7 +61,7 @@ final class ResourceHandler {
 
   private final PodSubresources pods;
 
-  ResourceHandler(ActorSystem<?> system, ObjectService service, Optional<PodIo> agent, Duration maxWatchTimeout,
+  ResourceHandler(ActorSystem<?> system, ObjectService service, java.util.function.Supplier<Optional<PodIo>> agent, Duration maxWatchTimeout,
       int maxListLimit, Clock clock) {
     this.pods = new PodSubresources(system, service, agent, clock);
     this.system = system;

@@ -69,17 +69,20 @@ public final class DroverServer implements AutoCloseable {
       ControlPlane plane = ControlPlane.start(system).toCompletableFuture()
           .get(startTimeout.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
       java.util.List<String> roles = config.getStringList("pekko.cluster.roles");
+      // The API binds first: the agent publishes the bound port in its Node, for other members to reach its pods.
+      java.util.concurrent.atomic.AtomicReference<PodIo> localAgent = new java.util.concurrent.atomic.AtomicReference<>();
+      ApiServer api = new ApiServer(system, plane.service(), () -> java.util.Optional.ofNullable(localAgent.get()));
+      CompletionStage<ServerBinding> bound = api.bind(config.getString("drover.api.host"),
+          config.getInt("drover.api.port"));
+      ServerBinding binding = bound.toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
       java.util.Optional<PodIo> agent = java.util.Optional.empty();
       if (roles.contains("worker")) {
         ContainerRuntime runtime = runtime(config.getString("drover.agent.runtime"), dataDir);
         NodeAgent nodeAgent = NodeAgent.start(system, plane.service(), runtime,
-            NodeAgent.Settings.from(config.getConfig("drover.agent"), dataDir, roles));
+            NodeAgent.Settings.from(config.getConfig("drover.agent"), dataDir, roles, binding.localAddress().getPort()));
+        localAgent.set(nodeAgent);
         agent = java.util.Optional.of(nodeAgent);
       }
-      ApiServer api = new ApiServer(system, plane.service(), agent);
-      CompletionStage<ServerBinding> bound = api.bind(config.getString("drover.api.host"),
-          config.getInt("drover.api.port"));
-      ServerBinding binding = bound.toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
       binding.addToCoordinatedShutdown(Duration.ofSeconds(5), system);
       boolean stopContainers = config.getBoolean("drover.agent.stop-containers-on-shutdown");
       DroverServer server = new DroverServer(system, binding, dataDir,

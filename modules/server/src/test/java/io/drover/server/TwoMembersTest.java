@@ -1,0 +1,148 @@
+package io.drover.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.drover.api.Json;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two members in one cluster on one journal (the H2 file of the first, shared in this JVM), each with its own node
+ * agent: any member serves logs and exec of every pod, forwarding to the member whose agent runs it.
+ */
+class TwoMembersTest {
+  static final Duration DEADLINE = Duration.ofSeconds(90);
+  static Path dataDirA;
+  static Path dataDirB;
+  static DroverServer memberA;
+  static DroverServer memberB;
+  static Kubectl viaA;
+  static Kubectl viaB;
+
+  @BeforeAll
+  static void start() throws Exception {
+    dataDirA = TestServers.tempDataDir();
+    dataDirB = TestServers.tempDataDir();
+    memberA = TestServers.start(dataDirA, Map.of("drover.agent.node-name", "member-a"));
+    String seed = Cluster.get(memberA.system()).selfMember().address().toString();
+    memberB = TestServers.start(dataDirB, Map.of(
+        "drover.agent.node-name", "member-b",
+        "pekko.cluster.seed-nodes", List.of(seed),
+        "drover.journal.url", memberA.system().settings().config().getString("drover.journal.url")));
+    viaA = new Kubectl(memberA.kubeconfig());
+    viaB = new Kubectl(memberB.kubeconfig());
+    for (String node : List.of("member-a", "member-b")) {
+      Polling.await(() -> viaA.run("get", "node", node).stdout().contains("Ready") ? true : null, DEADLINE,
+          node + " to register");
+    }
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    try {
+      if (memberB != null) memberB.close();
+    } finally {
+      if (memberA != null) memberA.close();
+      for (Path dir : List.of(dataDirA, dataDirB)) {
+        ProcessHandle.allProcesses()
+            .filter(p -> p.info().commandLine().map(c -> c.contains(dir.toString())).orElse(false))
+            .forEach(ProcessHandle::destroyForcibly);
+        TestServers.deleteRecursively(dir);
+      }
+    }
+  }
+
+  static void runPod(String name, String node) {
+    viaA.runWithInput("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: %s}
+        spec:
+          nodeName: %s
+          containers:
+          - name: main
+            image: busybox
+            command: ["sh", "-c", "echo hello from %s; while true; do sleep 1; echo tick; done"]
+        """.formatted(name, node, node), "apply", "-f", "-").assertOk();
+    Polling.await(() -> viaA.run("get", "pod", name, "-o", "jsonpath={.status.phase}").stdout().equals("Running")
+        ? true : null, DEADLINE, name + " to run");
+  }
+
+  @Test
+  void logsAndExecOfAPodOnTheOtherMembersNodeAreServedThroughEitherMember() {
+    runPod("on-b", "member-b");
+    runPod("on-a", "member-a");
+    for (Kubectl kubectl : List.of(viaA, viaB)) {
+      Polling.await(() -> kubectl.run("logs", "on-b").stdout().contains("hello from member-b") ? true : null,
+          DEADLINE, "logs of on-b");
+      Polling.await(() -> kubectl.run("logs", "on-a").stdout().contains("hello from member-a") ? true : null,
+          DEADLINE, "logs of on-a");
+    }
+    // Followed through member A while the pod runs on member B: new lines stream across.
+    try (Kubectl.Background follow = viaA.background("logs", "-f", "--tail=1", "on-b")) {
+      follow.awaitLine(l -> l.equals("tick"), DEADLINE);
+      int seen = follow.lines.size();
+      follow.awaitLine(l -> follow.lines.size() > seen + 1, DEADLINE);
+    }
+    // exec through member A into member B's container: its own hostname, and the exit code comes back.
+    Kubectl.Result hostname = viaA.run("exec", "on-b", "--", "hostname").assertOk();
+    assertEquals("on-b", hostname.stdout().trim());
+    Kubectl.Result failing = viaA.run("exec", "on-b", "--", "sh", "-c", "echo out; echo err >&2; exit 7");
+    assertEquals(7, failing.exitCode(), failing.stderr());
+    assertEquals("out", failing.stdout().trim());
+    assertTrue(failing.stderr().contains("err"), failing.stderr());
+    // stdin crosses too.
+    Kubectl.Result cat = viaB.runWithInput("piped through two members\n", "exec", "-i", "on-a", "--", "cat")
+        .assertOk();
+    assertEquals("piped through two members", cat.stdout().trim());
+    // Errors of the serving member come back as they are.
+    Kubectl.Result noContainer = viaA.run("logs", "on-b", "-c", "nope");
+    assertTrue(noContainer.stderr().contains("container nope is not valid for pod on-b"), noContainer.stderr());
+  }
+
+  @Test
+  void aNodeWhoseMemberCannotBeReachedGivesServiceUnavailableNotAHang() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    // A Node whose member is gone, and one whose endpoint names member A although A's agent does not run it.
+    registerNode("gone", closedPort);
+    registerNode("stale", memberA.apiAddress().getPort());
+    for (String node : List.of("gone", "stale")) {
+      viaA.runWithInput("""
+          apiVersion: v1
+          kind: Pod
+          metadata: {name: on-%s}
+          spec:
+            nodeName: %s
+            containers:
+            - {name: main, image: busybox, command: ["sleep", "60"]}
+          """.formatted(node, node), "apply", "-f", "-").assertOk();
+    }
+    Kubectl.Result gone = viaA.run("logs", "on-gone");
+    assertTrue(gone.exitCode() != 0 && gone.stderr().contains("cannot reach node gone at 127.0.0.1:" + closedPort),
+        gone.stderr());
+    Kubectl.Result stale = viaA.run("logs", "on-stale");
+    assertTrue(stale.exitCode() != 0 && stale.stderr().contains("not served by the member its Node object names"),
+        stale.stderr());
+    viaA.run("delete", "pod", "on-gone", "on-stale", "--grace-period=0", "--force");
+  }
+
+  private static void registerNode(String name, int port) {
+    viaA.runWithInput("{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"" + name + "\"}}",
+        "create", "-f", "-").assertOk();
+    String status = Json.MAPPER.createObjectNode().set("status", Json.MAPPER.valueToTree(Map.of(
+        "addresses", List.of(Map.of("type", "InternalIP", "address", "127.0.0.1")),
+        "daemonEndpoints", Map.of("kubeletEndpoint", Map.of("Port", port))))).toString();
+    viaA.run("patch", "node", name, "--subresource=status", "--type=merge", "-p", status).assertOk();
+  }
+}
