@@ -5,6 +5,10 @@ import com.typesafe.config.Config;
 import io.drover.api.Json;
 import io.drover.api.ResourceRegistry;
 import io.drover.control.event.EventRecorder;
+import io.drover.control.gc.GarbageCollector;
+import io.drover.control.workload.DeploymentController;
+import io.drover.control.workload.ReplicaSetController;
+import io.drover.control.workload.WorkloadDispatcher;
 import io.drover.control.namespace.NamespaceController;
 import io.drover.control.node.NodeAllocationEntity;
 import io.drover.control.scheduler.SchedulerActor;
@@ -81,6 +85,12 @@ public final class ControlPlane {
               scheduler.getDuration("max-backoff"), scheduler.getDuration("tick")),
           new EventRecorder(service, SchedulerActor.NAME, "", Clock.systemUTC()), ownedHere(system),
           Clock.systemUTC()), "scheduler", Props.empty());
+      system.systemActorOf(GarbageCollector.create(service, ownedHere(system),
+          config.getDuration("controllers.resync-interval")), "garbage-collector", Props.empty());
+      ReplicaSetController.init(system, service, Clock.systemUTC());
+      DeploymentController.init(system, service, Clock.systemUTC());
+      system.systemActorOf(WorkloadDispatcher.create(service, ownedHere(system),
+          config.getDuration("controllers.resync-interval")), "workload-dispatcher", Props.empty());
       return plane.ensureBuiltInNamespaces();
     }).thenApply(done -> plane);
   }

@@ -65,10 +65,19 @@ public final class ObjectEntity
 
   /**
    * Preconditions: expectedUid null and expectedVersion 0 mean none. gracePeriodSeconds null means the object's
-   * default (a bound pod's terminationGracePeriodSeconds); 0 deletes at once.
+   * default (a bound pod's terminationGracePeriodSeconds); 0 deletes at once. propagationPolicy Orphan or
+   * Foreground adds the garbage collector's {@code orphan} or {@code foregroundDeletion} finalizer, so the object
+   * stays (deleting) until its dependents are orphaned or gone; null or Background deletes it now and the
+   * collector deletes its dependents afterwards.
    */
-  public record Delete(String expectedUid, long expectedVersion, Long gracePeriodSeconds, boolean dryRun,
-      ActorRef<Result> replyTo) implements Command {}
+  public record Delete(String expectedUid, long expectedVersion, Long gracePeriodSeconds, String propagationPolicy,
+      boolean dryRun, ActorRef<Result> replyTo) implements Command {
+
+    public Delete(String expectedUid, long expectedVersion, Long gracePeriodSeconds, boolean dryRun,
+        ActorRef<Result> replyTo) {
+      this(expectedUid, expectedVersion, gracePeriodSeconds, null, dryRun, replyTo);
+    }
+  }
 
   public record Get(ActorRef<Result> replyTo) implements Command {}
 
@@ -240,7 +249,11 @@ public final class ObjectEntity
     if (updated.equals(old)) {
       return Effect().reply(cmd.replyTo(), new Done(old, state.version(), false));
     }
-    Event event = isDeleting(updated) && pendingFinalizers(updated) == 0 ? new Deleted(updated) : new Updated(updated);
+    // Removing the last finalizer completes a deletion, unless a graceful one is still under way (a pod whose
+    // containers are stopping): that ends with the node agent's delete with grace 0.
+    boolean deletionComplete = isDeleting(updated) && pendingFinalizers(updated) == 0
+        && gracefulSecondsLeft(updated) == 0;
+    Event event = deletionComplete ? new Deleted(updated) : new Updated(updated);
     return persistOrDryRun(event, cmd.dryRun(), state, cmd.replyTo());
   }
 
@@ -258,6 +271,12 @@ public final class ObjectEntity
       return Effect().reply(cmd.replyTo(), conflict(
           "the object has been modified; please apply your changes to the latest version and try again"));
     }
+    String propagationFinalizer = "Orphan".equals(cmd.propagationPolicy()) ? "orphan"
+        : "Foreground".equals(cmd.propagationPolicy()) ? "foregroundDeletion" : null;
+    if (propagationFinalizer != null && !isDeleting(old) && !hasFinalizer(old, propagationFinalizer)) {
+      old = old.deepCopy();
+      Json.object(old, "metadata").withArrayProperty("finalizers").add(propagationFinalizer);
+    }
     long grace = gracePeriodSeconds(old, cmd.gracePeriodSeconds());
     if (grace > 0) {
       // Graceful: the node agent stops the containers, then deletes with grace 0. A shorter grace shortens it.
@@ -273,12 +292,13 @@ public final class ObjectEntity
       return persistOrDryRun(new Updated(deleting), cmd.dryRun(), state, cmd.replyTo());
     }
     if (pendingFinalizers(old) > 0) {
-      if (isDeleting(old)) {
+      if (isDeleting(old) && gracefulSecondsLeft(old) == 0) {
         return Effect().reply(cmd.replyTo(), new Done(old, state.version(), false));
       }
+      // Deleting now (or the end of a graceful deletion): it goes once the finalizers are removed.
       ObjectNode deleting = old.deepCopy();
       ObjectNode meta = Json.object(deleting, "metadata");
-      meta.put("deletionTimestamp", now());
+      if (!isDeleting(old)) meta.put("deletionTimestamp", now());
       meta.put("deletionGracePeriodSeconds", 0);
       if (type == ResourceRegistry.NAMESPACE) {
         Json.object(deleting, "status").put("phase", "Terminating");
@@ -391,6 +411,19 @@ public final class ObjectEntity
         for (JsonNode b : before) known |= b.equals(finalizer);
       }
       if (!known) return true;
+    }
+    return false;
+  }
+
+  /** metadata.deletionGracePeriodSeconds of a deleting object: above 0 while a graceful deletion is under way. */
+  private static long gracefulSecondsLeft(ObjectNode object) {
+    JsonNode grace = Json.at(object, "metadata.deletionGracePeriodSeconds");
+    return grace == null ? 0 : grace.asLong();
+  }
+
+  private static boolean hasFinalizer(ObjectNode object, String finalizer) {
+    for (JsonNode f : object.path("metadata").path("finalizers")) {
+      if (f.asText().equals(finalizer)) return true;
     }
     return false;
   }

@@ -178,7 +178,7 @@ public final class ObjectService {
       return expectedVersion(type, current, options.preconditionResourceVersion())
           .thenCompose(expected -> ask(key, replyTo ->
               new ObjectEntity.Delete(options.preconditionUid(), expected, options.gracePeriodSeconds(),
-                  options.dryRun(), replyTo)))
+                  options.propagationPolicy(), options.dryRun(), replyTo)))
           .thenCompose(result -> finish(type, name, key, result, writeOptions, false, List.of()));
     });
   }

@@ -1,0 +1,116 @@
+package io.drover.control.workload;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.drover.api.ApiException;
+import io.drover.api.ResourceRegistry;
+import io.drover.api.ResourceType;
+import io.drover.api.select.LabelSelector;
+import io.drover.control.store.ObjectService;
+import io.drover.control.store.StoredObject;
+import io.drover.control.store.WatchEvent;
+import java.time.Duration;
+import java.util.function.Predicate;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+
+/**
+ * Turns changes on this member's read side into pokes for the workload controller entities: a ReplicaSet or
+ * Deployment that changed, the owner of a pod or ReplicaSet that changed, and the ReplicaSets whose selector an
+ * orphan pod matches (for adoption). A periodic resync pokes every controller. Each member pokes the controllers
+ * it owns by key hash; a poke is only "look again", so an extra one is harmless.
+ */
+public final class WorkloadDispatcher {
+  private WorkloadDispatcher() {}
+
+  public sealed interface Command {}
+
+  private record Changed(WatchEvent event) implements Command {}
+
+  private record Resync() implements Command {}
+
+  public static Behavior<Command> create(ObjectService service, Predicate<String> ownedHere, Duration resync) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      timers.startTimerWithFixedDelay(new Resync(), resync);
+      ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
+      service.store().follow(o -> o.type() == ResourceRegistry.POD || o.type() == ResourceRegistry.REPLICA_SET
+              || o.type() == ResourceRegistry.DEPLOYMENT, e -> ctx.getSelf().tell(new Changed(e)), ctx.getSystem());
+      Pokes pokes = new Pokes(sharding, ownedHere);
+      return Behaviors.receive(Command.class)
+          .onMessage(Changed.class, c -> {
+            route(c.event(), service, pokes);
+            return Behaviors.same();
+          })
+          .onMessage(Resync.class, r -> {
+            service.store().list(ResourceRegistry.REPLICA_SET, null).items()
+                .forEach(rs -> pokes.replicaSet(rs.namespace(), rs.name()));
+            service.store().list(ResourceRegistry.DEPLOYMENT, null).items()
+                .forEach(d -> pokes.deployment(d.namespace(), d.name()));
+            return Behaviors.same();
+          })
+          .build();
+    }));
+  }
+
+  private static void route(WatchEvent event, ObjectService service, Pokes pokes) {
+    StoredObject object = event.object();
+    ResourceType type = object.type();
+    if (type == ResourceRegistry.DEPLOYMENT) {
+      pokes.deployment(object.namespace(), object.name());
+      return;
+    }
+    if (type == ResourceRegistry.REPLICA_SET) {
+      pokes.replicaSet(object.namespace(), object.name());
+      pokeOwner(object.object(), object.namespace(), "Deployment", pokes);
+      if (event.previous() != null) pokeOwner(event.previous().object(), object.namespace(), "Deployment", pokes);
+      if (Owners.controllerRef(object.object()).isEmpty()) {
+        // An orphan ReplicaSet may be adopted by a Deployment whose selector matches its template.
+        for (StoredObject d : service.store().list(ResourceRegistry.DEPLOYMENT, object.namespace()).items()) {
+          if (selects(d.object(), object.object().path("spec").path("template"))) {
+            pokes.deployment(d.namespace(), d.name());
+          }
+        }
+      }
+      return;
+    }
+    // A pod.
+    pokeOwner(object.object(), object.namespace(), "ReplicaSet", pokes);
+    if (event.previous() != null) pokeOwner(event.previous().object(), object.namespace(), "ReplicaSet", pokes);
+    if (Owners.controllerRef(object.object()).isEmpty() && event.type() != WatchEvent.Type.DELETED) {
+      for (StoredObject rs : service.store().list(ResourceRegistry.REPLICA_SET, object.namespace()).items()) {
+        if (selects(rs.object(), object.object())) pokes.replicaSet(rs.namespace(), rs.name());
+      }
+    }
+  }
+
+  private static boolean selects(JsonNode owner, JsonNode labelled) {
+    try {
+      return Owners.matches(LabelSelector.fromJson(owner.path("spec").path("selector")), labelled);
+    } catch (ApiException e) {
+      return false;
+    }
+  }
+
+  private static void pokeOwner(JsonNode object, String namespace, String kind, Pokes pokes) {
+    Owners.controllerRef(object).ifPresent(ref -> {
+      if (!kind.equals(ref.path("kind").asText())) return;
+      if (kind.equals("ReplicaSet")) pokes.replicaSet(namespace, ref.path("name").asText());
+      else pokes.deployment(namespace, ref.path("name").asText());
+    });
+  }
+
+  /** Sends the pokes this member is responsible for. */
+  private record Pokes(ClusterSharding sharding, Predicate<String> ownedHere) {
+    void replicaSet(String namespace, String name) {
+      if (!ownedHere.test(ResourceRegistry.REPLICA_SET.objectKey(namespace, name))) return;
+      sharding.entityRefFor(ReplicaSetController.ENTITY_TYPE_KEY, ReplicaSetController.entityId(namespace, name))
+          .tell(new ReplicaSetController.Reconcile());
+    }
+
+    void deployment(String namespace, String name) {
+      if (!ownedHere.test(ResourceRegistry.DEPLOYMENT.objectKey(namespace, name))) return;
+      sharding.entityRefFor(DeploymentController.ENTITY_TYPE_KEY, namespace + "/" + name)
+          .tell(new DeploymentController.Reconcile());
+    }
+  }
+}
