@@ -112,12 +112,26 @@ final class PodRun {
     runDueProbes(pod, podIP, now);
     PodObservation observed = new PodObservation(containers, podIP, hostIP, sandboxReady, now);
     PodActions actions = PodActions.next(pod, observed);
+    // Containers are stopped in parallel, as the kubelet does: each gets the pod's grace period, not a turn after
+    // the others (a container ignoring SIGTERM would otherwise hold up the next one for its whole grace).
+    List<Thread> killers = new ArrayList<>();
     for (PodActions.Kill kill : actions.kill()) {
       events.record(pod, "Normal", "Killing", kill.message(), fieldPath(pod, kill.containerName()));
-      Duration left = runPreStop(pod, kill.containerName(), kill.containerId(), kill.grace(), podIP);
-      runtime.stop(kill.containerId(), left);
-      refreshStates(pod);
+      Thread killer = new Thread(() -> {
+        Duration left = runPreStop(pod, kill.containerName(), kill.containerId(), kill.grace(), podIP);
+        runtime.stop(kill.containerId(), left);
+      }, "kill-" + kill.containerId());
+      killer.start();
+      killers.add(killer);
     }
+    for (Thread killer : killers) {
+      try {
+        killer.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (!killers.isEmpty()) refreshStates(pod);
     actions.startInit().ifPresent(name -> start(pod, container(pod, name), podIP, now));
     for (String name : actions.start()) {
       start(pod, container(pod, name), podIP, now);
@@ -157,8 +171,19 @@ final class PodRun {
 
   /** Stops every container (grace given) and removes them and the pod's volumes; logs stay until removal. */
   void tearDown(Duration grace) {
+    List<Thread> stoppers = new ArrayList<>();
     for (ContainerObservation c : containers.values()) {
-      if (c.running()) runtime.stop(c.current().id(), grace);
+      if (!c.running()) continue;
+      Thread stopper = new Thread(() -> runtime.stop(c.current().id(), grace), "stop-" + c.current().id());
+      stopper.start();
+      stoppers.add(stopper);
+    }
+    for (Thread stopper : stoppers) {
+      try {
+        stopper.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     for (ContainerState state : runtime.list()) {
       if (containers.containsKey(state.containerName()) && podDir.getFileName().toString().endsWith(state.podUid())) {

@@ -11,6 +11,7 @@ import io.drover.control.workload.ReplicaSetController;
 import io.drover.control.workload.WorkloadDispatcher;
 import io.drover.control.namespace.NamespaceController;
 import io.drover.control.node.NodeAllocationEntity;
+import io.drover.control.node.NodeLifecycleController;
 import io.drover.control.scheduler.SchedulerActor;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -87,6 +88,11 @@ public final class ControlPlane {
           Clock.systemUTC()), "scheduler", Props.empty());
       system.systemActorOf(GarbageCollector.create(service, ownedHere(system),
           config.getDuration("controllers.resync-interval")), "garbage-collector", Props.empty());
+      Config lifecycle = config.getConfig("node-lifecycle");
+      system.systemActorOf(NodeLifecycleController.create(service, ownedHere(system),
+          new NodeLifecycleController.Settings(lifecycle.getDuration("monitor-period"),
+              lifecycle.getDuration("grace-period"), lifecycle.getDuration("default-toleration").toSeconds()),
+          Clock.systemUTC()), "node-lifecycle", Props.empty());
       ReplicaSetController.init(system, service, Clock.systemUTC());
       DeploymentController.init(system, service, Clock.systemUTC());
       system.systemActorOf(WorkloadDispatcher.create(service, ownedHere(system),

@@ -49,6 +49,7 @@ class KubectlTest {
           metadata:
             labels: {app: web}
           spec:
+            terminationGracePeriodSeconds: 2
             containers:
             - name: app
               image: %s

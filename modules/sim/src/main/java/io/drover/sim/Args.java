@@ -39,6 +39,10 @@ final class Args {
     return values.containsKey(name) ? Duration.ofSeconds(integer(name, 0)) : fallback;
   }
 
+  String text(String name, String fallback) {
+    return values.getOrDefault(name, fallback);
+  }
+
   /** The path given, or null. */
   Path path(String name) {
     String value = values.get(name);

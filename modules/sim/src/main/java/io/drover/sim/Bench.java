@@ -20,10 +20,14 @@ public final class Bench {
                                [--data-dir DIR] [--json FILE]
              drover bench scheduler [--nodes N] [--pods M] [--clients C] [--deadline SECONDS] [--data-dir DIR]
                                     [--json FILE]
+             drover bench deployment [--nodes N] [--replicas R] [--max-surge S] [--max-unavailable U]
+                                     [--deadline SECONDS] [--data-dir DIR] [--json FILE]
         api        ConfigMap creates over HTTP with concurrent clients, watched by W watch streams
         pods       N pods (sleep 3600) as real processes: create -> Running latency, then delete until gone
         scheduler  M pods placed on N virtual nodes (no agent): placements/s, create -> bound, no overcommit;
-                   and scheduling cycles/s of the pure function on 1000 nodes""";
+                   and scheduling cycles/s of the pure function on 1000 nodes
+        deployment a Deployment of R replicas on N virtual nodes: time to available, then to finish a rolling
+                   update, checked against maxSurge and maxUnavailable""";
 
   /** What every benchmark's result offers: a printed report and whether the run was correct. */
   interface Result {
@@ -45,6 +49,8 @@ public final class Bench {
       case "pods" -> cli(rest, PodBenchmark.Options::parse, PodBenchmark.Options::json, PodBenchmark::run);
       case "scheduler" -> cli(rest, SchedulerBenchmark.Options::parse, SchedulerBenchmark.Options::json,
           SchedulerBenchmark::run);
+      case "deployment" -> cli(rest, DeploymentBenchmark.Options::parse, DeploymentBenchmark.Options::json,
+          DeploymentBenchmark::run);
       default -> {
         System.err.println(USAGE);
         yield 2;

@@ -55,7 +55,9 @@ final class PodTracker implements WatchStream.Listener {
     if (!node.isEmpty() && reach(Stage.BOUND, index, arrivedNanos)) nodes[index] = node;
     if (running(pod)) reach(Stage.RUNNING, index, arrivedNanos);
     String phase = pod.path("status").path("phase").asText();
-    if (phase.equals("Failed") || phase.equals("Succeeded")) {
+    // A pod being deleted ends in a terminal phase once its containers are stopped (as in Kubernetes 1.27+).
+    boolean deleting = !pod.path("metadata").path("deletionTimestamp").isMissingNode();
+    if (!deleting && (phase.equals("Failed") || phase.equals("Succeeded"))) {
       error(name + " ended in phase " + phase + ": " + pod.path("status").path("message").asText());
     }
   }

@@ -119,6 +119,14 @@ public final class DeploymentRollout {
     return rs.path("spec").path("replicas").asInt(1);
   }
 
+  /**
+   * Available pods of a ReplicaSet, at most its spec.replicas: right after a scale-down its status still counts
+   * the pods it is about to delete, and counting those would let a second scale-down go below minAvailable.
+   */
+  static int available(JsonNode rs) {
+    return Math.min(statusCount(rs, "availableReplicas"), specReplicas(rs));
+  }
+
   static int statusCount(JsonNode rs, String field) {
     return rs.path("status").path(field).asInt(0);
   }
@@ -281,7 +289,7 @@ public final class DeploymentRollout {
     if (oldPods == 0) return false;
     int allPods = all.stream().mapToInt(DeploymentRollout::specReplicas).sum();
     int minAvailable = replicas - bounds.maxUnavailable();
-    int newUnavailable = specReplicas(newRs) - statusCount(newRs, "availableReplicas");
+    int newUnavailable = specReplicas(newRs) - available(newRs);
     int maxScaledDown = allPods - minAvailable - newUnavailable;
     if (maxScaledDown <= 0) return false;
     boolean scaled = false;
@@ -289,7 +297,7 @@ public final class DeploymentRollout {
     int cleaned = 0;
     for (ObjectNode r : olds) {
       if (cleaned >= maxScaledDown) break;
-      int unhealthy = specReplicas(r) - statusCount(r, "availableReplicas");
+      int unhealthy = specReplicas(r) - available(r);
       if (specReplicas(r) == 0 || unhealthy <= 0) continue;
       int down = Math.min(maxScaledDown - cleaned, unhealthy);
       scale(r, specReplicas(r) - down, bounds, replicas, changed);
@@ -297,7 +305,7 @@ public final class DeploymentRollout {
       scaled = true;
     }
     // Then available ones, as far as minAvailable allows, oldest first.
-    int available = all.stream().mapToInt(r -> statusCount(r, "availableReplicas")).sum();
+    int available = all.stream().mapToInt(DeploymentRollout::available).sum();
     int total = available - minAvailable;
     if (total <= 0) return scaled;
     int done = 0;
@@ -353,7 +361,7 @@ public final class DeploymentRollout {
     int actual = owned.stream().mapToInt(r -> statusCount(r, "replicas")).sum();
     int updated = newRs == null || createdNew ? 0 : statusCount(newRs, "replicas");
     int ready = owned.stream().mapToInt(r -> statusCount(r, "readyReplicas")).sum();
-    int available = owned.stream().mapToInt(r -> statusCount(r, "availableReplicas")).sum();
+    int available = owned.stream().mapToInt(DeploymentRollout::available).sum();
     int total = owned.stream().mapToInt(DeploymentRollout::specReplicas).sum();
     status.put("replicas", actual).put("updatedReplicas", updated).put("readyReplicas", ready)
         .put("availableReplicas", available).put("unavailableReplicas", Math.max(0, total - available));

@@ -302,7 +302,12 @@ public final class ReplicaSetController
     int ready = 0;
     int available = 0;
     Duration recheck = null;
-    for (StoredObject pod : active) {
+    // The status counts the pods that stay: those chosen for deletion now or before are already given up, so a
+    // Deployment scaling old ReplicaSets down never counts them as available.
+    Set<String> leaving = new HashSet<>(deletingNames);
+    delete.forEach(p -> leaving.add(p.name()));
+    List<StoredObject> staying = active.stream().filter(p -> !leaving.contains(p.name())).toList();
+    for (StoredObject pod : staying) {
       Map<String, String> labels = Owners.labels(pod.object());
       if (labels.entrySet().containsAll(templateLabels.entrySet())) fullyLabeled++;
       if (Owners.isReady(pod.object())) ready++;
@@ -311,7 +316,7 @@ public final class ReplicaSetController
       if (wait.isPresent() && (recheck == null || wait.get().compareTo(recheck) < 0)) recheck = wait.get();
     }
     ObjectNode status = Json.MAPPER.createObjectNode();
-    status.put("replicas", active.size());
+    status.put("replicas", staying.size());
     status.put("fullyLabeledReplicas", fullyLabeled);
     status.put("readyReplicas", ready);
     status.put("availableReplicas", available);
