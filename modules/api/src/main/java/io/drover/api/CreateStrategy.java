@@ -24,7 +24,30 @@ public final class CreateStrategy {
     if (type == ResourceRegistry.POD) {
       prepared.putObject("status").put("phase", "Pending").put("qosClass", qosClass(Json.at(prepared, "spec")));
     }
+    if (type == ResourceRegistry.JOB) {
+      jobSelector(prepared);
+    }
     return prepared;
+  }
+
+  /**
+   * A Job without manualSelector gets the uid it will be stored with now, and a selector and pod labels made from
+   * it (the batch registry's generateSelector), so its pods are told apart from those of an earlier Job of the same
+   * name. The object entity keeps a uid set here.
+   */
+  static void jobSelector(ObjectNode job) {
+    ObjectNode meta = Json.object(job, "metadata");
+    String uid = java.util.UUID.randomUUID().toString();
+    meta.put("uid", uid);
+    ObjectNode spec = Json.object(job, "spec");
+    if (spec.path("manualSelector").asBoolean(false)) return;
+    String name = meta.path("name").asText();
+    ObjectNode labels = Json.object(Json.object(Json.object(spec, "template"), "metadata"), "labels");
+    labels.put("batch.kubernetes.io/controller-uid", uid).put("batch.kubernetes.io/job-name", name)
+        .put("controller-uid", uid).put("job-name", name);
+    ObjectNode selector = Json.MAPPER.createObjectNode();
+    selector.putObject("matchLabels").put("batch.kubernetes.io/controller-uid", uid);
+    spec.set("selector", selector);
   }
 
   /**

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,9 +38,11 @@ public final class ResourceRegistry {
       "deployment", true, List.of("deploy"), List.of("all"), List.of("status", "scale"), Deployment.class);
   public static final ResourceType REPLICA_SET = new ResourceType("apps", "v1", "ReplicaSet", "replicasets",
       "replicaset", true, List.of("rs"), List.of("all"), List.of("status", "scale"), ReplicaSet.class);
+  public static final ResourceType JOB = new ResourceType("batch", "v1", "Job", "jobs", "job", true, List.of(),
+      List.of("all"), List.of("status"), Job.class);
 
   public static final List<ResourceType> ALL = List.of(NAMESPACE, NODE, CONFIG_MAP, SECRET, POD, EVENT, SERVICE,
-      DEPLOYMENT, REPLICA_SET);
+      DEPLOYMENT, REPLICA_SET, JOB);
 
   /** Group name to its versions' resources, core group first, in a stable order. */
   public static Map<String, List<ResourceType>> byGroup() {

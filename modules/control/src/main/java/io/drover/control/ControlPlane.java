@@ -7,6 +7,7 @@ import io.drover.api.ResourceRegistry;
 import io.drover.control.event.EventRecorder;
 import io.drover.control.gc.GarbageCollector;
 import io.drover.control.workload.DeploymentController;
+import io.drover.control.workload.JobController;
 import io.drover.control.workload.ReplicaSetController;
 import io.drover.control.workload.WorkloadDispatcher;
 import io.drover.control.namespace.NamespaceController;
@@ -95,6 +96,7 @@ public final class ControlPlane {
           Clock.systemUTC()), "node-lifecycle", Props.empty());
       ReplicaSetController.init(system, service, Clock.systemUTC());
       DeploymentController.init(system, service, Clock.systemUTC());
+      JobController.init(system, service, config.getDuration("controllers.job-backoff-initial"), Clock.systemUTC());
       system.systemActorOf(WorkloadDispatcher.create(service, ownedHere(system),
           config.getDuration("controllers.resync-interval")), "workload-dispatcher", Props.empty());
       return plane.ensureBuiltInNamespaces();

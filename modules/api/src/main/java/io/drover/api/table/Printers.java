@@ -135,7 +135,53 @@ final class Printers {
           wide("Containers", Cells.CONTAINERS_DOC, Cells::containerNames),
           wide("Images", Cells.IMAGES_DOC, Cells::containerImages),
           wide("Selector", "Selector is a label query over pods that should match the replica count.",
+              Cells::formatLabelSelector)),
+      "Job", List.of(
+          nameColumn(),
+          column("Status", "Status of the job.", (o, now) -> jobStatus(o)),
+          column("Completions", "The completion status of the job.", (o, now) -> jobCompletions(o)),
+          column("Duration", "Time required to complete the job.", Printers::jobDuration),
+          ageColumn(),
+          wide("Containers", Cells.CONTAINERS_DOC, Cells::containerNames),
+          wide("Images", Cells.IMAGES_DOC, Cells::containerImages),
+          wide("Selector", "A label query over pods that should match the pod count.",
               Cells::formatLabelSelector)));
+
+  // ---- jobs ----
+
+  private static String jobStatus(JsonNode job) {
+    if (job.path("metadata").has("deletionTimestamp")) return "Terminating";
+    for (JsonNode c : job.path("status").path("conditions")) {
+      if (!"True".equals(c.path("status").asText())) continue;
+      switch (c.path("type").asText()) {
+        case "Complete", "SuccessCriteriaMet" -> { return "Complete"; }
+        case "Failed", "FailureTarget" -> { return "Failed"; }
+        case "Suspended" -> { return "Suspended"; }
+        default -> { }
+      }
+    }
+    return "Running";
+  }
+
+  private static String jobCompletions(JsonNode job) {
+    int succeeded = job.path("status").path("succeeded").asInt(0);
+    JsonNode completions = job.path("spec").path("completions");
+    if (completions.isNumber()) return succeeded + "/" + completions.asInt();
+    int parallelism = job.path("spec").path("parallelism").asInt(1);
+    return parallelism > 1 ? succeeded + "/1 of " + parallelism : succeeded + "/1";
+  }
+
+  private static String jobDuration(JsonNode job, Instant now) {
+    String start = job.path("status").path("startTime").asText("");
+    if (start.isEmpty()) return "";
+    String end = job.path("status").path("completionTime").asText("");
+    try {
+      return HumanDuration.format(java.time.Duration.between(Instant.parse(start),
+          end.isEmpty() ? now : Instant.parse(end)));
+    } catch (RuntimeException e) {
+      return "";
+    }
+  }
 
   /** For kinds without a printer: the generic NAME and CREATED AT of the apiserver's default table convertor. */
   static final List<Column> DEFAULT = List.of(

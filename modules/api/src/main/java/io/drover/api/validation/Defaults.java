@@ -25,6 +25,8 @@ final class Defaults {
       deployment(copy);
     } else if (type == ResourceRegistry.REPLICA_SET) {
       replicaSet(copy);
+    } else if (type == ResourceRegistry.JOB) {
+      job(copy);
     } else if (type == ResourceRegistry.SERVICE) {
       service(copy);
     } else if (type == ResourceRegistry.SECRET) {
@@ -72,6 +74,21 @@ final class Defaults {
   private static void replicaSet(ObjectNode replicaSet) {
     ObjectNode spec = Json.object(replicaSet, "spec");
     putIfAbsent(spec, "replicas", 1);
+    podSpec(Json.object(Json.object(spec, "template"), "spec"));
+  }
+
+  /** SetDefaults_Job: with neither set, completions and parallelism are 1; a work queue keeps completions unset. */
+  private static void job(ObjectNode job) {
+    ObjectNode spec = Json.object(job, "spec");
+    if (!Nodes.has(spec, "completions") && !Nodes.has(spec, "parallelism")) {
+      spec.put("completions", 1);
+      spec.put("parallelism", 1);
+    }
+    putIfAbsent(spec, "parallelism", 1);
+    putIfAbsent(spec, "backoffLimit", 6);
+    putIfAbsent(spec, "completionMode", "NonIndexed");
+    putIfAbsent(spec, "suspend", false);
+    putIfAbsent(spec, "manualSelector", false);
     podSpec(Json.object(Json.object(spec, "template"), "spec"));
   }
 

@@ -36,6 +36,51 @@ final class WorkloadValidation {
     selectorAndTemplate(spec, errs);
   }
 
+  /** pkg/apis/batch/validation ValidateJob: counts, restart policy, and a selector that matches the template. */
+  static void job(JsonNode job, Errors errs) {
+    MetaValidation.objectMeta(Nodes.get(job, "metadata"), true, NameFormat.DNS_SUBDOMAIN, "metadata", errs);
+    JsonNode spec = Nodes.get(job, "spec");
+    for (String field : List.of("parallelism", "completions", "backoffLimit", "ttlSecondsAfterFinished")) {
+      MetaValidation.nonNegative(spec, field, "spec", errs);
+    }
+    Long deadline = Nodes.num(spec, "activeDeadlineSeconds");
+    if (deadline != null && deadline <= 0) {
+      errs.invalid("spec.activeDeadlineSeconds", deadline, "must be greater than 0");
+    }
+    String mode = Nodes.str(spec, "completionMode");
+    if (!mode.equals("NonIndexed")) {
+      errs.notSupported("spec.completionMode", mode, List.of("NonIndexed"));
+    }
+    JsonNode selector = Nodes.get(spec, "selector");
+    JsonNode template = Nodes.get(spec, "template");
+    if (selector.isMissingNode()) {
+      errs.required("spec.selector", "");
+    } else {
+      int before = errs.size();
+      MetaValidation.labelSelector(selector, "spec.selector", errs);
+      if (errs.size() == before && !MetaValidation.matches(selector, PodValidation.templateLabels(template))) {
+        errs.invalid("spec.template.metadata.labels", Nodes.get(Nodes.get(template, "metadata"), "labels"),
+            "`selector` does not match template `labels`");
+      }
+    }
+    PodValidation.template(template, "spec.template", errs);
+    String restartPolicy = Nodes.str(Nodes.get(template, "spec"), "restartPolicy");
+    if (!restartPolicy.equals("OnFailure") && !restartPolicy.equals("Never")) {
+      errs.notSupported("spec.template.spec.restartPolicy", restartPolicy, List.of("OnFailure", "Never"));
+    }
+  }
+
+  /** A Job's selector, template and completions are fixed once it exists (the template while it is not suspended). */
+  static void jobUpdate(JsonNode job, JsonNode old, Errors errs) {
+    JsonNode spec = Nodes.get(job, "spec");
+    JsonNode oldSpec = Nodes.get(old, "spec");
+    for (String field : List.of("selector", "template", "completions", "completionMode")) {
+      if (!Objects.equals(Nodes.get(spec, field), Nodes.get(oldSpec, field))) {
+        errs.invalid("spec." + field, Nodes.get(spec, field), MetaValidation.IMMUTABLE);
+      }
+    }
+  }
+
   /** apps/v1 forbids changing the selector of a Deployment or ReplicaSet. */
   static void selectorUpdate(JsonNode object, JsonNode old, Errors errs) {
     JsonNode selector = Nodes.get(Nodes.get(object, "spec"), "selector");

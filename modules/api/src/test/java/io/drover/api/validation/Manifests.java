@@ -144,6 +144,24 @@ final class Manifests {
         """);
   }
 
+  /** A Job as stored after the create strategy gave it its selector (batch.kubernetes.io/controller-uid). */
+  static ObjectNode job() {
+    return yaml("""
+        apiVersion: batch/v1
+        kind: Job
+        metadata: {name: count, namespace: default, uid: 6f1c2a3e-0000-4000-8000-000000000001}
+        spec:
+          completions: 3
+          parallelism: 2
+          selector: {matchLabels: {batch.kubernetes.io/controller-uid: 6f1c2a3e-0000-4000-8000-000000000001}}
+          template:
+            metadata: {labels: {batch.kubernetes.io/controller-uid: 6f1c2a3e-0000-4000-8000-000000000001}}
+            spec:
+              restartPolicy: Never
+              containers: [{name: main, image: busybox, command: ["true"]}]
+        """);
+  }
+
   /** Sets a value at a dotted path (creating objects on the way) and returns the object. */
   static ObjectNode with(ObjectNode object, String path, Object value) {
     String[] parts = path.split("\\.");

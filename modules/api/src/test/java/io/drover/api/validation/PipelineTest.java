@@ -77,6 +77,7 @@ class PipelineTest {
         case "Event" -> Manifests.event();
         case "Service" -> Manifests.service();
         case "Deployment" -> Manifests.deployment();
+        case "Job" -> Manifests.job();
         default -> Manifests.replicaSet();
       };
       ObjectNode once = admit(type, object);

@@ -199,7 +199,8 @@ public final class ObjectEntity
     }
     ObjectNode object = cmd.object().deepCopy();
     ObjectNode meta = Json.object(object, "metadata");
-    meta.put("uid", UUID.randomUUID().toString());
+    // A uid the write path chose (a Job's selector is made from it) is kept; the client's was already dropped.
+    if (!meta.hasNonNull("uid") || meta.path("uid").asText().isEmpty()) meta.put("uid", UUID.randomUUID().toString());
     meta.put("creationTimestamp", now());
     meta.remove(java.util.List.of("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds",
         "selfLink", "managedFields"));

@@ -72,6 +72,7 @@ public final class ObjectService {
         meta.put("name", Json.text(meta, "generateName") + randomSuffix());
       }
       List<String> warnings = checkFields(type, object, options);
+      meta.remove("uid"); // the server gives uids (the create strategy may give one now, the entity otherwise)
       ObjectNode admitted = CreateStrategy.prepareForCreate(type, Admission.applyDefaults(type, object));
       Admission.validate(type, admitted, null);
       String name = Json.text(admitted, "metadata.name");

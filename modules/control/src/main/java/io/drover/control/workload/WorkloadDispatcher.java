@@ -9,6 +9,7 @@ import io.drover.control.store.ObjectService;
 import io.drover.control.store.StoredObject;
 import io.drover.control.store.WatchEvent;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Predicate;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -34,7 +35,7 @@ public final class WorkloadDispatcher {
       timers.startTimerWithFixedDelay(new Resync(), resync);
       ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
       service.store().follow(o -> o.type() == ResourceRegistry.POD || o.type() == ResourceRegistry.REPLICA_SET
-              || o.type() == ResourceRegistry.DEPLOYMENT, e -> ctx.getSelf().tell(new Changed(e)), ctx.getSystem());
+              || o.type() == ResourceRegistry.DEPLOYMENT || o.type() == ResourceRegistry.JOB, e -> ctx.getSelf().tell(new Changed(e)), ctx.getSystem());
       Pokes pokes = new Pokes(sharding, ownedHere);
       return Behaviors.receive(Command.class)
           .onMessage(Changed.class, c -> {
@@ -46,6 +47,8 @@ public final class WorkloadDispatcher {
                 .forEach(rs -> pokes.replicaSet(rs.namespace(), rs.name()));
             service.store().list(ResourceRegistry.DEPLOYMENT, null).items()
                 .forEach(d -> pokes.deployment(d.namespace(), d.name()));
+            service.store().list(ResourceRegistry.JOB, null).items()
+                .forEach(j -> pokes.job(j.namespace(), j.name()));
             return Behaviors.same();
           })
           .build();
@@ -57,6 +60,10 @@ public final class WorkloadDispatcher {
     ResourceType type = object.type();
     if (type == ResourceRegistry.DEPLOYMENT) {
       pokes.deployment(object.namespace(), object.name());
+      return;
+    }
+    if (type == ResourceRegistry.JOB) {
+      pokes.job(object.namespace(), object.name());
       return;
     }
     if (type == ResourceRegistry.REPLICA_SET) {
@@ -74,8 +81,10 @@ public final class WorkloadDispatcher {
       return;
     }
     // A pod.
-    pokeOwner(object.object(), object.namespace(), "ReplicaSet", pokes);
-    if (event.previous() != null) pokeOwner(event.previous().object(), object.namespace(), "ReplicaSet", pokes);
+    for (String kind : List.of("ReplicaSet", "Job")) {
+      pokeOwner(object.object(), object.namespace(), kind, pokes);
+      if (event.previous() != null) pokeOwner(event.previous().object(), object.namespace(), kind, pokes);
+    }
     if (Owners.controllerRef(object.object()).isEmpty() && event.type() != WatchEvent.Type.DELETED) {
       for (StoredObject rs : service.store().list(ResourceRegistry.REPLICA_SET, object.namespace()).items()) {
         if (selects(rs.object(), object.object())) pokes.replicaSet(rs.namespace(), rs.name());
@@ -94,8 +103,11 @@ public final class WorkloadDispatcher {
   private static void pokeOwner(JsonNode object, String namespace, String kind, Pokes pokes) {
     Owners.controllerRef(object).ifPresent(ref -> {
       if (!kind.equals(ref.path("kind").asText())) return;
-      if (kind.equals("ReplicaSet")) pokes.replicaSet(namespace, ref.path("name").asText());
-      else pokes.deployment(namespace, ref.path("name").asText());
+      switch (kind) {
+        case "ReplicaSet" -> pokes.replicaSet(namespace, ref.path("name").asText());
+        case "Job" -> pokes.job(namespace, ref.path("name").asText());
+        default -> pokes.deployment(namespace, ref.path("name").asText());
+      }
     });
   }
 
@@ -105,6 +117,12 @@ public final class WorkloadDispatcher {
       if (!ownedHere.test(ResourceRegistry.REPLICA_SET.objectKey(namespace, name))) return;
       sharding.entityRefFor(ReplicaSetController.ENTITY_TYPE_KEY, ReplicaSetController.entityId(namespace, name))
           .tell(new ReplicaSetController.Reconcile());
+    }
+
+    void job(String namespace, String name) {
+      if (!ownedHere.test(ResourceRegistry.JOB.objectKey(namespace, name))) return;
+      sharding.entityRefFor(JobController.ENTITY_TYPE_KEY, JobController.entityId(namespace, name))
+          .tell(new JobController.Reconcile());
     }
 
     void deployment(String namespace, String name) {

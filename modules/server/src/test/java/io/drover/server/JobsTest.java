@@ -1,0 +1,109 @@
+package io.drover.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Jobs with real kubectl and real processes: completions and parallelism, the backoff limit, kubectl create job. */
+class JobsTest {
+  static final Duration DEADLINE = Duration.ofSeconds(90);
+  static Path dataDir;
+  static DroverServer server;
+  static Kubectl kubectl;
+
+  @BeforeAll
+  static void start() throws Exception {
+    dataDir = TestServers.tempDataDir();
+    server = TestServers.start(dataDir, Map.of("drover.controllers.job-backoff-initial", "1s"));
+    kubectl = new Kubectl(server.kubeconfig());
+    Polling.await(() -> kubectl.run("get", "nodes", "-o", "name").stdout().contains("node/") ? true : null, DEADLINE,
+        "the node to register");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    try {
+      if (server != null) server.close();
+    } finally {
+      ProcessHandle.allProcesses()
+          .filter(p -> p.info().commandLine().map(c -> c.contains(dataDir.toString())).orElse(false))
+          .forEach(ProcessHandle::destroyForcibly);
+      TestServers.deleteRecursively(dataDir);
+    }
+  }
+
+  @Test
+  void aJobWithCompletionsAndParallelismCompletes() {
+    kubectl.runWithInput("""
+        apiVersion: batch/v1
+        kind: Job
+        metadata: {name: count}
+        spec:
+          completions: 3
+          parallelism: 2
+          template:
+            spec:
+              restartPolicy: Never
+              containers:
+              - {name: main, image: busybox, command: ["sh", "-c", "echo working; sleep 1"]}
+        """, "apply", "-f", "-").assertOk();
+    kubectl.run("wait", "--for=condition=complete", "job/count", "--timeout=90s").assertOk();
+    String table = kubectl.run("get", "job", "count").assertOk().stdout();
+    assertTrue(table.lines().anyMatch(l -> l.matches("count\\s+Complete\\s+3/3\\s+\\S+\\s+\\S+")), table);
+    String pods = kubectl.run("get", "pods", "-l", "job-name=count", "-o", "name").assertOk().stdout();
+    assertEquals(3, pods.lines().count(), "one pod per completion, none more: " + pods);
+    assertTrue(kubectl.run("logs", "job/count").assertOk().stdout().contains("working"));
+  }
+
+  @Test
+  void aJobWhosePodsAlwaysFailStopsAtItsBackoffLimit() {
+    kubectl.runWithInput("""
+        apiVersion: batch/v1
+        kind: Job
+        metadata: {name: fails}
+        spec:
+          backoffLimit: 2
+          template:
+            spec:
+              restartPolicy: Never
+              containers:
+              - {name: main, image: busybox, command: ["sh", "-c", "exit 3"]}
+        """, "apply", "-f", "-").assertOk();
+    kubectl.run("wait", "--for=condition=failed", "job/fails", "--timeout=90s").assertOk();
+    String reason = kubectl.run("get", "job", "fails", "-o",
+        "jsonpath={.status.conditions[?(@.type==\"Failed\")].reason} {.status.failed}").assertOk().stdout();
+    assertEquals("BackoffLimitExceeded 3", reason);
+    assertEquals(3, kubectl.run("get", "pods", "-l", "job-name=fails", "-o", "name").stdout().lines().count());
+    String events = kubectl.run("describe", "job", "fails").assertOk().stdout();
+    assertTrue(events.contains("Job has reached the specified backoff limit"), events);
+  }
+
+  @Test
+  void kubectlCreateJobRunsItAndAJobThatRestartsAlwaysIsRefused() {
+    kubectl.run("create", "job", "hello", "--image=busybox", "--", "echo", "hi from a job").assertOk();
+    kubectl.run("wait", "--for=condition=complete", "job/hello", "--timeout=90s").assertOk();
+    assertTrue(kubectl.run("logs", "job/hello").assertOk().stdout().contains("hi from a job"));
+    Kubectl.Result bad = kubectl.runWithInput("""
+        apiVersion: batch/v1
+        kind: Job
+        metadata: {name: bad}
+        spec:
+          template:
+            spec:
+              containers:
+              - {name: main, image: busybox, command: ["true"]}
+        """, "create", "-f", "-");
+    assertTrue(bad.exitCode() != 0 && bad.stderr().contains(
+        "spec.template.spec.restartPolicy: Unsupported value: \"Always\": supported values: \"OnFailure\", \"Never\""),
+        bad.stderr());
+    kubectl.run("delete", "job", "hello").assertOk();
+    Polling.await(() -> kubectl.run("get", "pods", "-l", "job-name=hello", "-o", "name").stdout().isBlank()
+        ? true : null, DEADLINE, "the job's pods to be collected");
+  }
+}
