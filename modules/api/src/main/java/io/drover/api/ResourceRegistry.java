@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,7 +30,7 @@ public final class ResourceRegistry {
   public static final ResourceType SECRET = new ResourceType("", "v1", "Secret", "secrets", "secret",
       true, List.of(), List.of(), List.of(), Secret.class);
   public static final ResourceType POD = new ResourceType("", "v1", "Pod", "pods", "pod",
-      true, List.of("po"), List.of("all"), List.of("status", "binding", "log", "exec"), Pod.class);
+      true, List.of("po"), List.of("all"), List.of("status", "binding", "eviction", "log", "exec"), Pod.class);
   public static final ResourceType EVENT = new ResourceType("", "v1", "Event", "events", "event",
       true, List.of("ev"), List.of(), List.of(), Event.class);
   public static final ResourceType SERVICE = new ResourceType("", "v1", "Service", "services", "service",
@@ -40,9 +41,12 @@ public final class ResourceRegistry {
       "replicaset", true, List.of("rs"), List.of("all"), List.of("status", "scale"), ReplicaSet.class);
   public static final ResourceType JOB = new ResourceType("batch", "v1", "Job", "jobs", "job", true, List.of(),
       List.of("all"), List.of("status"), Job.class);
+  public static final ResourceType POD_DISRUPTION_BUDGET = new ResourceType("policy", "v1", "PodDisruptionBudget",
+      "poddisruptionbudgets", "poddisruptionbudget", true, List.of("pdb"), List.of(), List.of("status"),
+      PodDisruptionBudget.class);
 
   public static final List<ResourceType> ALL = List.of(NAMESPACE, NODE, CONFIG_MAP, SECRET, POD, EVENT, SERVICE,
-      DEPLOYMENT, REPLICA_SET, JOB);
+      DEPLOYMENT, REPLICA_SET, JOB, POD_DISRUPTION_BUDGET);
 
   /** Group name to its versions' resources, core group first, in a stable order. */
   public static Map<String, List<ResourceType>> byGroup() {

@@ -10,6 +10,7 @@ import io.drover.api.ApiException;
 import io.drover.api.Json;
 import io.drover.api.ResourceRegistry;
 import io.drover.control.store.ObjectService;
+import io.drover.control.workload.DisruptionBudgets;
 import io.drover.control.store.StoredObject;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -70,6 +71,12 @@ final class PodSubresources {
               "FieldValueRequired", "Required value", "target.name")));
         }
         yield service.bind(path.namespace(), path.name(), node)
+            .thenApply(r -> HttpBodies.json(201, HttpBodies.success()));
+      }
+      case "eviction" -> {
+        if (!method.equals("POST")) throw ApiException.methodNotAllowed("evictions can only be created (POST)");
+        ObjectNode eviction = HttpBodies.decodeObject(HttpBodies.mediaType(request), body);
+        yield DisruptionBudgets.evict(service, path.namespace(), path.name(), eviction, clock.instant())
             .thenApply(r -> HttpBodies.json(201, HttpBodies.success()));
       }
       case "log" -> log(request, path);

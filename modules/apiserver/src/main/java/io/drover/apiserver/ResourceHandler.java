@@ -95,7 +95,7 @@ final class ResourceHandler {
     if (path.subresource() != null && path.subresource().equals("scale")) {
       return scale(request, path, query, body, method);
     }
-    if (path.subresource() != null && List.of("log", "exec", "binding").contains(path.subresource())) {
+    if (path.subresource() != null && List.of("log", "exec", "binding", "eviction").contains(path.subresource())) {
       return pods.handle(request, path, body);
     }
     ObjectEntity.Scope scope = path.subresource() == null ? ObjectEntity.Scope.MAIN

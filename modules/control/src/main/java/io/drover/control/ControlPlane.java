@@ -7,6 +7,7 @@ import io.drover.api.ResourceRegistry;
 import io.drover.control.event.EventRecorder;
 import io.drover.control.gc.GarbageCollector;
 import io.drover.control.workload.DeploymentController;
+import io.drover.control.workload.DisruptionBudgets;
 import io.drover.control.workload.JobController;
 import io.drover.control.workload.ReplicaSetController;
 import io.drover.control.workload.WorkloadDispatcher;
@@ -97,6 +98,8 @@ public final class ControlPlane {
       ReplicaSetController.init(system, service, Clock.systemUTC());
       DeploymentController.init(system, service, Clock.systemUTC());
       JobController.init(system, service, config.getDuration("controllers.job-backoff-initial"), Clock.systemUTC());
+      system.systemActorOf(DisruptionBudgets.statusWriter(service, ownedHere(system), java.time.Duration.ofSeconds(1)),
+          "disruption-budgets", Props.empty());
       system.systemActorOf(WorkloadDispatcher.create(service, ownedHere(system),
           config.getDuration("controllers.resync-interval")), "workload-dispatcher", Props.empty());
       return plane.ensureBuiltInNamespaces();

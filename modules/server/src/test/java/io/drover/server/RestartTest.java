@@ -2,6 +2,7 @@ package io.drover.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.api.Json;
@@ -67,9 +68,13 @@ final class RestartTest {
         "ADDED " + identity(expect(201, post(configMaps, "{\"metadata\":{\"name\":\"later\"}}"))),
         "DELETED " + identity(expect(200, send("DELETE", configMaps + "/temporary", "", "application/json"))));
 
+    // Objects no controller touches keep their exact resourceVersion; the Deployment's controller may write its
+    // status at any time (before and after the restart), so for it the uid and the generation of its spec count.
     List<String> paths = List.of("/api/v1/namespaces/durable", "/api/v1/namespaces/durable/configmaps/settings",
-        "/api/v1/namespaces/durable/configmaps/later", "/apis/apps/v1/namespaces/durable/deployments/web");
+        "/api/v1/namespaces/durable/configmaps/later");
     Map<String, String> before = identities(api, paths);
+    String deploymentPath = api + "/apis/apps/v1/namespaces/durable/deployments/web";
+    JsonNode deploymentBefore = expect(200, get(deploymentPath));
 
     server.close();
     server = null;
@@ -77,6 +82,11 @@ final class RestartTest {
     api = server.apiUrl();
 
     assertEquals(before, identities(api, paths));
+    JsonNode deploymentAfter = expect(200, get(api + "/apis/apps/v1/namespaces/durable/deployments/web"));
+    assertEquals(deploymentBefore.at("/metadata/uid"), deploymentAfter.at("/metadata/uid"));
+    assertEquals(deploymentBefore.at("/metadata/generation"), deploymentAfter.at("/metadata/generation"));
+    assertTrue(Long.parseLong(deploymentAfter.at("/metadata/resourceVersion").asText())
+        >= Long.parseLong(deploymentBefore.at("/metadata/resourceVersion").asText()));
     assertEquals("two", Json.text(expect(200, get(api + "/api/v1/namespaces/durable/configmaps/settings")),
         "data.mode"));
     expect(404, get(api + "/api/v1/namespaces/durable/configmaps/temporary"));

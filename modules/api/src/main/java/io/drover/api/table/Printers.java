@@ -31,7 +31,16 @@ final class Printers {
 
   private static final String ADDRESSES_DOC = "List of addresses reachable to the node.";
 
-  static final Map<String, List<Column>> BY_KIND = Map.of(
+  static final Map<String, List<Column>> BY_KIND = merged(coreAndApps(), batchAndPolicy());
+
+  private static Map<String, List<Column>> merged(Map<String, List<Column>> a, Map<String, List<Column>> b) {
+    Map<String, List<Column>> all = new java.util.HashMap<>(a);
+    all.putAll(b);
+    return Map.copyOf(all);
+  }
+
+  private static Map<String, List<Column>> coreAndApps() {
+    return Map.of(
       "Namespace", List.of(
           nameColumn(),
           column("Status", "The status of the namespace", (o, now) -> text(o, "status.phase")),
@@ -135,7 +144,20 @@ final class Printers {
           wide("Containers", Cells.CONTAINERS_DOC, Cells::containerNames),
           wide("Images", Cells.IMAGES_DOC, Cells::containerImages),
           wide("Selector", "Selector is a label query over pods that should match the replica count.",
-              Cells::formatLabelSelector)),
+              Cells::formatLabelSelector)));
+  }
+
+  private static Map<String, List<Column>> batchAndPolicy() {
+    return Map.of(
+      "PodDisruptionBudget", List.of(
+          nameColumn(),
+          column("Min Available", "The minimum number of pods that must be available simultaneously.",
+              (o, now) -> orNone(o.path("spec").path("minAvailable").asText(""))),
+          column("Max Unavailable", "The maximum number of pods that may be unavailable simultaneously.",
+              (o, now) -> orNone(o.path("spec").path("maxUnavailable").asText(""))),
+          integer("Allowed Disruptions", "Calculates the number of pods that can be disrupted at this time.",
+              (o, now) -> Cells.integer(o, "status.disruptionsAllowed", 0)),
+          ageColumn()),
       "Job", List.of(
           nameColumn(),
           column("Status", "Status of the job.", (o, now) -> jobStatus(o)),
@@ -146,6 +168,7 @@ final class Printers {
           wide("Images", Cells.IMAGES_DOC, Cells::containerImages),
           wide("Selector", "A label query over pods that should match the pod count.",
               Cells::formatLabelSelector)));
+  }
 
   // ---- jobs ----
 

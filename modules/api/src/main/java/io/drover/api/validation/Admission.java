@@ -60,6 +60,8 @@ public final class Admission {
     } else if (type == ResourceRegistry.JOB) {
       WorkloadValidation.job(object, errs);
       if (oldObject != null) WorkloadValidation.jobUpdate(object, oldObject, errs);
+    } else if (type == ResourceRegistry.POD_DISRUPTION_BUDGET) {
+      WorkloadValidation.podDisruptionBudget(object, errs);
     } else if (type == ResourceRegistry.SERVICE) {
       if (oldObject != null) ServiceValidation.serviceUpdate(object, oldObject, errs);
       ServiceValidation.service(object, errs);

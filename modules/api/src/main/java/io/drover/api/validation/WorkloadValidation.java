@@ -70,6 +70,21 @@ final class WorkloadValidation {
     }
   }
 
+  /** ValidatePodDisruptionBudgetSpec: one of minAvailable and maxUnavailable, each a count or a percentage. */
+  static void podDisruptionBudget(JsonNode pdb, Errors errs) {
+    MetaValidation.objectMeta(Nodes.get(pdb, "metadata"), true, NameFormat.DNS_SUBDOMAIN, "metadata", errs);
+    JsonNode spec = Nodes.get(pdb, "spec");
+    JsonNode minAvailable = Nodes.get(spec, "minAvailable");
+    JsonNode maxUnavailable = Nodes.get(spec, "maxUnavailable");
+    if (!minAvailable.isMissingNode() && !maxUnavailable.isMissingNode()) {
+      errs.invalid("spec", spec, "minAvailable and maxUnavailable cannot be both set");
+    }
+    if (!minAvailable.isMissingNode()) positiveIntOrPercent(minAvailable, "spec.minAvailable", errs);
+    if (!maxUnavailable.isMissingNode()) positiveIntOrPercent(maxUnavailable, "spec.maxUnavailable", errs);
+    JsonNode selector = Nodes.get(spec, "selector");
+    if (!selector.isMissingNode()) MetaValidation.labelSelector(selector, "spec.selector", errs);
+  }
+
   /** A Job's selector, template and completions are fixed once it exists (the template while it is not suspended). */
   static void jobUpdate(JsonNode job, JsonNode old, Errors errs) {
     JsonNode spec = Nodes.get(job, "spec");

@@ -162,6 +162,17 @@ final class Manifests {
         """);
   }
 
+  static ObjectNode podDisruptionBudget() {
+    return yaml("""
+        apiVersion: policy/v1
+        kind: PodDisruptionBudget
+        metadata: {name: web, namespace: default}
+        spec:
+          minAvailable: 1
+          selector: {matchLabels: {app: web}}
+        """);
+  }
+
   /** Sets a value at a dotted path (creating objects on the way) and returns the object. */
   static ObjectNode with(ObjectNode object, String path, Object value) {
     String[] parts = path.split("\\.");
