@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -39,6 +40,8 @@ public final class ResourceRegistry {
       "deployment", true, List.of("deploy"), List.of("all"), List.of("status", "scale"), Deployment.class);
   public static final ResourceType REPLICA_SET = new ResourceType("apps", "v1", "ReplicaSet", "replicasets",
       "replicaset", true, List.of("rs"), List.of("all"), List.of("status", "scale"), ReplicaSet.class);
+  public static final ResourceType DAEMON_SET = new ResourceType("apps", "v1", "DaemonSet", "daemonsets",
+      "daemonset", true, List.of("ds"), List.of("all"), List.of("status"), DaemonSet.class);
   public static final ResourceType JOB = new ResourceType("batch", "v1", "Job", "jobs", "job", true, List.of(),
       List.of("all"), List.of("status"), Job.class);
   public static final ResourceType POD_DISRUPTION_BUDGET = new ResourceType("policy", "v1", "PodDisruptionBudget",
@@ -46,7 +49,7 @@ public final class ResourceRegistry {
       PodDisruptionBudget.class);
 
   public static final List<ResourceType> ALL = List.of(NAMESPACE, NODE, CONFIG_MAP, SECRET, POD, EVENT, SERVICE,
-      DEPLOYMENT, REPLICA_SET, JOB, POD_DISRUPTION_BUDGET);
+      DEPLOYMENT, REPLICA_SET, DAEMON_SET, JOB, POD_DISRUPTION_BUDGET);
 
   /** Group name to its versions' resources, core group first, in a stable order. */
   public static Map<String, List<ResourceType>> byGroup() {

@@ -166,8 +166,10 @@ class WorkloadsTest {
           ? pods.get(0) : null;
     }, DEADLINE, "a replacement pod");
     assertTrue(replacement.at("/metadata/ownerReferences/0/kind").asText().equals("ReplicaSet"));
-    String table = kubectl.run("get", "deployment", "scaled").assertOk().stdout();
-    assertTrue(table.lines().anyMatch(l -> l.matches("scaled\\s+1/1\\s+1\\s+1\\s+.*")), table);
+    // The Deployment's status follows its ReplicaSet's, a moment after the pod.
+    Polling.await(() -> kubectl.run("get", "deployment", "scaled").assertOk().stdout().lines()
+        .anyMatch(l -> l.matches("scaled\\s+1/1\\s+1\\s+1\\s+.*")) ? true : null, DEADLINE,
+        "kubectl get deployment to show 1/1 ready, up to date and available");
   }
 
   @Test
@@ -196,5 +198,48 @@ class WorkloadsTest {
         .path("items").isEmpty() && list("/api/v1/namespaces/default/pods?labelSelector=app%3Dgone")
         .path("items").isEmpty() ? true : null, DEADLINE, "replicasets and pods to be collected");
     assertFalse(kubectl.run("get", "deployment", "gone").exitCode() == 0);
+  }
+
+  @Test
+  void aDaemonSetRunsOnePodOnEachMatchingNodeFollowsLabelsAndRollsOut() {
+    String node = kubectl.run("get", "nodes", "-o", "jsonpath={.items[0].metadata.name}").assertOk().stdout();
+    kubectl.runWithInput("""
+        apiVersion: apps/v1
+        kind: DaemonSet
+        metadata: {name: daemon}
+        spec:
+          selector: {matchLabels: {app: daemon}}
+          template:
+            metadata: {labels: {app: daemon}}
+            spec:
+              terminationGracePeriodSeconds: 1
+              nodeSelector: {drover-test/daemon: "yes"}
+              containers:
+              - {name: main, image: busybox:1, command: ["sleep", "3600"]}
+        """, "apply", "-f", "-").assertOk();
+    Polling.await(() -> kubectl.run("get", "ds", "daemon", "-o", "jsonpath={.status.observedGeneration}").stdout()
+        .equals("1") ? true : null, DEADLINE, "the daemon set to be observed");
+    assertEquals("0", kubectl.run("get", "ds", "daemon", "-o", "jsonpath={.status.desiredNumberScheduled}").stdout());
+    assertTrue(activePods("daemon").isEmpty(), "no node matches yet");
+    try {
+      kubectl.run("label", "node", node, "drover-test/daemon=yes").assertOk();
+      kubectl.run("rollout", "status", "daemonset/daemon", "--timeout=90s").assertOk();
+      List<JsonNode> pods = activePods("daemon");
+      assertEquals(1, pods.size());
+      assertEquals(node, pods.get(0).at("/spec/nodeName").asText());
+      String table = kubectl.run("get", "ds", "daemon").assertOk().stdout();
+      assertTrue(table.lines().anyMatch(l -> l.matches("daemon\\s+1\\s+1\\s+1\\s+1\\s+1\\s+drover-test/daemon=yes\\s+.*")),
+          table);
+      kubectl.run("set", "image", "daemonset/daemon", "main=busybox:2").assertOk();
+      kubectl.run("rollout", "status", "daemonset/daemon", "--timeout=90s").assertOk();
+      Polling.await(() -> {
+        List<JsonNode> now = activePods("daemon");
+        return now.size() == 1 && now.get(0).at("/spec/containers/0/image").asText().equals("busybox:2") ? true : null;
+      }, DEADLINE, "one pod, on the new template");
+    } finally {
+      kubectl.run("label", "node", node, "drover-test/daemon-").assertOk();
+    }
+    Polling.await(() -> activePods("daemon").isEmpty() ? true : null, DEADLINE, "the pod to go with the label");
+    kubectl.run("delete", "ds", "daemon").assertOk();
   }
 }

@@ -149,6 +149,25 @@ final class Printers {
 
   private static Map<String, List<Column>> batchAndPolicy() {
     return Map.of(
+      "DaemonSet", List.of(
+          nameColumn(),
+          integer("Desired", "The number of nodes that should be running the daemon pod.",
+              (o, now) -> Cells.integer(o, "status.desiredNumberScheduled", 0)),
+          integer("Current", "The number of nodes running at least one daemon pod.",
+              (o, now) -> Cells.integer(o, "status.currentNumberScheduled", 0)),
+          integer("Ready", "The number of nodes running a ready daemon pod.",
+              (o, now) -> Cells.integer(o, "status.numberReady", 0)),
+          integer("Up-to-date", "The total number of nodes running the updated daemon pod.",
+              (o, now) -> Cells.integer(o, "status.updatedNumberScheduled", 0)),
+          integer("Available", "The number of nodes running an available daemon pod.",
+              (o, now) -> Cells.integer(o, "status.numberAvailable", 0)),
+          column("Node Selector", "NodeSelector is a selector which must be true for the pod to fit on a node.",
+              (o, now) -> orNone(Cells.formatLabels(Cells.map(o, "spec.template.spec.nodeSelector")))),
+          ageColumn(),
+          wide("Containers", Cells.CONTAINERS_DOC, Cells::containerNames),
+          wide("Images", Cells.IMAGES_DOC, Cells::containerImages),
+          wide("Selector", "A label query over pods that are managed by the daemon set.",
+              Cells::formatLabelSelector)),
       "PodDisruptionBudget", List.of(
           nameColumn(),
           column("Min Available", "The minimum number of pods that must be available simultaneously.",

@@ -27,6 +27,8 @@ final class Defaults {
       replicaSet(copy);
     } else if (type == ResourceRegistry.JOB) {
       job(copy);
+    } else if (type == ResourceRegistry.DAEMON_SET) {
+      daemonSet(copy);
     } else if (type == ResourceRegistry.SERVICE) {
       service(copy);
     } else if (type == ResourceRegistry.SECRET) {
@@ -74,6 +76,19 @@ final class Defaults {
   private static void replicaSet(ObjectNode replicaSet) {
     ObjectNode spec = Json.object(replicaSet, "spec");
     putIfAbsent(spec, "replicas", 1);
+    podSpec(Json.object(Json.object(spec, "template"), "spec"));
+  }
+
+  private static void daemonSet(ObjectNode daemonSet) {
+    ObjectNode spec = Json.object(daemonSet, "spec");
+    ObjectNode strategy = Json.object(spec, "updateStrategy");
+    putIfAbsent(strategy, "type", "RollingUpdate");
+    if (Nodes.str(strategy, "type").equals("RollingUpdate")) {
+      ObjectNode rollingUpdate = Json.object(strategy, "rollingUpdate");
+      putIfAbsent(rollingUpdate, "maxUnavailable", 1);
+      putIfAbsent(rollingUpdate, "maxSurge", 0);
+    }
+    putIfAbsent(spec, "revisionHistoryLimit", 10);
     podSpec(Json.object(Json.object(spec, "template"), "spec"));
   }
 

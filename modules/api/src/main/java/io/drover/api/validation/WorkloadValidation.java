@@ -36,6 +36,25 @@ final class WorkloadValidation {
     selectorAndTemplate(spec, errs);
   }
 
+  static void daemonSet(JsonNode daemonSet, Errors errs) {
+    MetaValidation.objectMeta(Nodes.get(daemonSet, "metadata"), true, NameFormat.DNS_SUBDOMAIN, "metadata", errs);
+    JsonNode spec = Nodes.get(daemonSet, "spec");
+    selectorAndTemplate(spec, errs);
+    MetaValidation.nonNegative(spec, "minReadySeconds", "spec", errs);
+    JsonNode strategy = Nodes.get(spec, "updateStrategy");
+    String type = Nodes.str(strategy, "type");
+    if (type.equals("RollingUpdate")) {
+      JsonNode maxUnavailable = Nodes.get(Nodes.get(strategy, "rollingUpdate"), "maxUnavailable");
+      positiveIntOrPercent(maxUnavailable, "spec.updateStrategy.rollingUpdate.maxUnavailable", errs);
+      if (intOrPercentValue(maxUnavailable) == 0) {
+        errs.invalid("spec.updateStrategy.rollingUpdate.maxUnavailable", maxUnavailable,
+            "cannot be 0 when maxSurge is 0");
+      }
+    } else if (!type.equals("OnDelete")) {
+      errs.notSupported("spec.updateStrategy.type", type, List.of("OnDelete", "RollingUpdate"));
+    }
+  }
+
   /** pkg/apis/batch/validation ValidateJob: counts, restart policy, and a selector that matches the template. */
   static void job(JsonNode job, Errors errs) {
     MetaValidation.objectMeta(Nodes.get(job, "metadata"), true, NameFormat.DNS_SUBDOMAIN, "metadata", errs);

@@ -162,6 +162,20 @@ final class Manifests {
         """);
   }
 
+  static ObjectNode daemonSet() {
+    return yaml("""
+        apiVersion: apps/v1
+        kind: DaemonSet
+        metadata: {name: agent, namespace: default}
+        spec:
+          selector: {matchLabels: {app: agent}}
+          template:
+            metadata: {labels: {app: agent}}
+            spec:
+              containers: [{name: main, image: busybox, command: ["sleep", "3600"]}]
+        """);
+  }
+
   static ObjectNode podDisruptionBudget() {
     return yaml("""
         apiVersion: policy/v1

@@ -78,6 +78,7 @@ class PipelineTest {
         case "Service" -> Manifests.service();
         case "Deployment" -> Manifests.deployment();
         case "Job" -> Manifests.job();
+        case "DaemonSet" -> Manifests.daemonSet();
         case "PodDisruptionBudget" -> Manifests.podDisruptionBudget();
         default -> Manifests.replicaSet();
       };

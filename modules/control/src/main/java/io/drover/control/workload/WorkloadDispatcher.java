@@ -35,7 +35,8 @@ public final class WorkloadDispatcher {
       timers.startTimerWithFixedDelay(new Resync(), resync);
       ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
       service.store().follow(o -> o.type() == ResourceRegistry.POD || o.type() == ResourceRegistry.REPLICA_SET
-              || o.type() == ResourceRegistry.DEPLOYMENT || o.type() == ResourceRegistry.JOB, e -> ctx.getSelf().tell(new Changed(e)), ctx.getSystem());
+              || o.type() == ResourceRegistry.DEPLOYMENT || o.type() == ResourceRegistry.JOB
+              || o.type() == ResourceRegistry.DAEMON_SET || o.type() == ResourceRegistry.NODE, e -> ctx.getSelf().tell(new Changed(e)), ctx.getSystem());
       Pokes pokes = new Pokes(sharding, ownedHere);
       return Behaviors.receive(Command.class)
           .onMessage(Changed.class, c -> {
@@ -49,6 +50,8 @@ public final class WorkloadDispatcher {
                 .forEach(d -> pokes.deployment(d.namespace(), d.name()));
             service.store().list(ResourceRegistry.JOB, null).items()
                 .forEach(j -> pokes.job(j.namespace(), j.name()));
+            service.store().list(ResourceRegistry.DAEMON_SET, null).items()
+                .forEach(d -> pokes.daemonSet(d.namespace(), d.name()));
             return Behaviors.same();
           })
           .build();
@@ -66,6 +69,22 @@ public final class WorkloadDispatcher {
       pokes.job(object.namespace(), object.name());
       return;
     }
+    if (type == ResourceRegistry.DAEMON_SET) {
+      pokes.daemonSet(object.namespace(), object.name());
+      return;
+    }
+    if (type == ResourceRegistry.NODE) {
+      // A node that joins, leaves, or changes labels or taints may change where daemon pods belong.
+      boolean placementChanged = event.previous() == null || event.type() == WatchEvent.Type.DELETED
+          || !object.object().path("metadata").path("labels").equals(
+              event.previous().object().path("metadata").path("labels"))
+          || !object.object().path("spec").equals(event.previous().object().path("spec"));
+      if (placementChanged) {
+        service.store().list(ResourceRegistry.DAEMON_SET, null).items()
+            .forEach(d -> pokes.daemonSet(d.namespace(), d.name()));
+      }
+      return;
+    }
     if (type == ResourceRegistry.REPLICA_SET) {
       pokes.replicaSet(object.namespace(), object.name());
       pokeOwner(object.object(), object.namespace(), "Deployment", pokes);
@@ -81,7 +100,7 @@ public final class WorkloadDispatcher {
       return;
     }
     // A pod.
-    for (String kind : List.of("ReplicaSet", "Job")) {
+    for (String kind : List.of("ReplicaSet", "Job", "DaemonSet")) {
       pokeOwner(object.object(), object.namespace(), kind, pokes);
       if (event.previous() != null) pokeOwner(event.previous().object(), object.namespace(), kind, pokes);
     }
@@ -106,6 +125,7 @@ public final class WorkloadDispatcher {
       switch (kind) {
         case "ReplicaSet" -> pokes.replicaSet(namespace, ref.path("name").asText());
         case "Job" -> pokes.job(namespace, ref.path("name").asText());
+        case "DaemonSet" -> pokes.daemonSet(namespace, ref.path("name").asText());
         default -> pokes.deployment(namespace, ref.path("name").asText());
       }
     });
@@ -117,6 +137,12 @@ public final class WorkloadDispatcher {
       if (!ownedHere.test(ResourceRegistry.REPLICA_SET.objectKey(namespace, name))) return;
       sharding.entityRefFor(ReplicaSetController.ENTITY_TYPE_KEY, ReplicaSetController.entityId(namespace, name))
           .tell(new ReplicaSetController.Reconcile());
+    }
+
+    void daemonSet(String namespace, String name) {
+      if (!ownedHere.test(ResourceRegistry.DAEMON_SET.objectKey(namespace, name))) return;
+      sharding.entityRefFor(DaemonSetController.ENTITY_TYPE_KEY, DaemonSetController.entityId(namespace, name))
+          .tell(new DaemonSetController.Reconcile());
     }
 
     void job(String namespace, String name) {
