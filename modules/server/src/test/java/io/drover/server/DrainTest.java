@@ -3,8 +3,8 @@ package io.drover.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -12,32 +12,22 @@ import org.junit.jupiter.api.Test;
 /** kubectl cordon, drain and uncordon: evictions through pods/eviction, held back by a PodDisruptionBudget. */
 class DrainTest {
   static final Duration DEADLINE = Duration.ofSeconds(90);
-  static Path dataDir;
+  static TestServers.Member member;
   static DroverServer server;
   static Kubectl kubectl;
   static String node;
 
   @BeforeAll
   static void start() throws Exception {
-    dataDir = TestServers.tempDataDir();
-    server = TestServers.start(dataDir);
-    kubectl = new Kubectl(server.kubeconfig());
-    node = Polling.await(() -> {
-      String name = kubectl.run("get", "nodes", "-o", "jsonpath={.items[0].metadata.name}").stdout();
-      return name.isBlank() ? null : name;
-    }, DEADLINE, "the node to register");
+    member = TestServers.startMember(Map.of());
+    server = member.server();
+    kubectl = member.kubectl();
+    node = TestServers.awaitNode(kubectl, DEADLINE);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      if (server != null) server.close();
-    } finally {
-      ProcessHandle.allProcesses()
-          .filter(p -> p.info().commandLine().map(c -> c.contains(dataDir.toString())).orElse(false))
-          .forEach(ProcessHandle::destroyForcibly);
-      TestServers.deleteRecursively(dataDir);
-    }
+    TestServers.stop(member);
   }
 
   @Test

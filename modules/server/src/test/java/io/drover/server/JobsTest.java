@@ -3,7 +3,6 @@ package io.drover.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -13,29 +12,21 @@ import org.junit.jupiter.api.Test;
 /** Jobs with real kubectl and real processes: completions and parallelism, the backoff limit, kubectl create job. */
 class JobsTest {
   static final Duration DEADLINE = Duration.ofSeconds(90);
-  static Path dataDir;
+  static TestServers.Member member;
   static DroverServer server;
   static Kubectl kubectl;
 
   @BeforeAll
   static void start() throws Exception {
-    dataDir = TestServers.tempDataDir();
-    server = TestServers.start(dataDir, Map.of("drover.controllers.job-backoff-initial", "1s"));
-    kubectl = new Kubectl(server.kubeconfig());
-    Polling.await(() -> kubectl.run("get", "nodes", "-o", "name").stdout().contains("node/") ? true : null, DEADLINE,
-        "the node to register");
+    member = TestServers.startMember(Map.of("drover.controllers.job-backoff-initial", "1s"));
+    server = member.server();
+    kubectl = member.kubectl();
+    TestServers.awaitNode(kubectl, DEADLINE);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      if (server != null) server.close();
-    } finally {
-      ProcessHandle.allProcesses()
-          .filter(p -> p.info().commandLine().map(c -> c.contains(dataDir.toString())).orElse(false))
-          .forEach(ProcessHandle::destroyForcibly);
-      TestServers.deleteRecursively(dataDir);
-    }
+    TestServers.stop(member);
   }
 
   @Test

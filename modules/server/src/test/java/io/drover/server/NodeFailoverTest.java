@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.api.Json;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,25 +25,19 @@ class NodeFailoverTest {
       "drover.node-lifecycle.monitor-period", "1s",
       "drover.node-lifecycle.grace-period", "5s",
       "drover.node-lifecycle.default-toleration", "2s");
-  static Path dataDirA;
-  static Path dataDirB;
-  static DroverServer memberA;
-  static DroverServer memberB;
+  static TestServers.Member memberA;
+  static TestServers.Member memberB;
   static Kubectl kubectl;
 
   @BeforeAll
   static void start() throws Exception {
-    dataDirA = TestServers.tempDataDir();
-    dataDirB = TestServers.tempDataDir();
     Map<String, Object> a = new java.util.HashMap<>(FAST);
     a.put("drover.agent.node-name", "node-a");
-    memberA = TestServers.start(dataDirA, a);
+    memberA = TestServers.startMember(a);
     Map<String, Object> b = new java.util.HashMap<>(FAST);
     b.put("drover.agent.node-name", "node-b");
-    b.put("pekko.cluster.seed-nodes", List.of(Cluster.get(memberA.system()).selfMember().address().toString()));
-    b.put("drover.journal.url", memberA.system().settings().config().getString("drover.journal.url"));
-    memberB = TestServers.start(dataDirB, b);
-    kubectl = new Kubectl(memberA.kubeconfig());
+    memberB = TestServers.joinMember(memberA, b);
+    kubectl = memberA.kubectl();
     for (String node : List.of("node-a", "node-b")) {
       Polling.await(() -> kubectl.run("get", "node", node).stdout().contains(" Ready") ? true : null, DEADLINE,
           node + " to register");
@@ -54,17 +46,7 @@ class NodeFailoverTest {
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      if (memberB != null) memberB.close();
-    } finally {
-      if (memberA != null) memberA.close();
-      for (Path dir : List.of(dataDirA, dataDirB)) {
-        ProcessHandle.allProcesses()
-            .filter(p -> p.info().commandLine().map(c -> c.contains(dir.toString())).orElse(false))
-            .forEach(ProcessHandle::destroyForcibly);
-        TestServers.deleteRecursively(dir);
-      }
-    }
+    TestServers.stop(memberA, memberB);
   }
 
   static List<JsonNode> pods() {
@@ -103,8 +85,7 @@ class NodeFailoverTest {
     long onB = pods().stream().filter(p -> p.at("/spec/nodeName").asText().equals("node-b")).count();
     assertTrue(onB > 0, "the scheduler spread the pods over both nodes");
 
-    memberB.close(); // its agent stops heartbeating (and its containers stop)
-    memberB = null;
+    memberB.server().close(); // its agent stops heartbeating (and its containers stop); stop() closes it again
 
     JsonNode node = Polling.await(() -> {
       try {

@@ -44,4 +44,56 @@ final class TestServers {
       throw new UncheckedIOException(e);
     }
   }
+
+  /** A started member with its data directory and a kubectl for it. */
+  record Member(Path dataDir, DroverServer server, Kubectl kubectl) {}
+
+  /** Starts a member on a temporary data directory (test defaults plus overrides); answers once it serves. */
+  static Member startMember(Map<String, Object> overrides) throws Exception {
+    Path dir = tempDataDir();
+    DroverServer server = start(dir, overrides);
+    return new Member(dir, server, new Kubectl(server.kubeconfig()));
+  }
+
+  /** Starts a second member that joins the first's cluster and shares its journal (the H2 file, in this JVM). */
+  static Member joinMember(Member seed, Map<String, Object> overrides) throws Exception {
+    Map<String, Object> all = new java.util.HashMap<>(overrides);
+    all.put("pekko.cluster.seed-nodes", java.util.List.of(
+        org.apache.pekko.cluster.typed.Cluster.get(seed.server().system()).selfMember().address().toString()));
+    all.put("drover.journal.url", seed.server().system().settings().config().getString("drover.journal.url"));
+    return startMember(all);
+  }
+
+  /** Waits until the member's kubectl lists at least one node. */
+  static String awaitNode(Kubectl kubectl, java.time.Duration deadline) {
+    return Polling.await(() -> {
+      String name = kubectl.run("get", "nodes", "-o", "jsonpath={.items[0].metadata.name}").stdout();
+      return name.isBlank() ? null : name;
+    }, deadline, "a node to register");
+  }
+
+  /**
+   * Closes the members (last started first), then stops any process still running from their data directories
+   * (by PID) and deletes the directories. Null members are skipped.
+   */
+  static void stop(Member... members) throws Exception {
+    Exception first = null;
+    for (int i = members.length - 1; i >= 0; i--) {
+      if (members[i] == null) continue;
+      try {
+        members[i].server().close();
+      } catch (Exception e) {
+        if (first == null) first = e;
+      }
+    }
+    for (Member member : members) {
+      if (member == null) continue;
+      String dir = member.dataDir().toString();
+      ProcessHandle.allProcesses()
+          .filter(p -> p.info().commandLine().map(c -> c.contains(dir)).orElse(false))
+          .forEach(ProcessHandle::destroyForcibly);
+      deleteRecursively(member.dataDir());
+    }
+    if (first != null) throw first;
+  }
 }

@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drover.api.Json;
 import java.net.ServerSocket;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,25 +18,17 @@ import org.junit.jupiter.api.Test;
  */
 class TwoMembersTest {
   static final Duration DEADLINE = Duration.ofSeconds(90);
-  static Path dataDirA;
-  static Path dataDirB;
-  static DroverServer memberA;
-  static DroverServer memberB;
+  static TestServers.Member memberA;
+  static TestServers.Member memberB;
   static Kubectl viaA;
   static Kubectl viaB;
 
   @BeforeAll
   static void start() throws Exception {
-    dataDirA = TestServers.tempDataDir();
-    dataDirB = TestServers.tempDataDir();
-    memberA = TestServers.start(dataDirA, Map.of("drover.agent.node-name", "member-a"));
-    String seed = Cluster.get(memberA.system()).selfMember().address().toString();
-    memberB = TestServers.start(dataDirB, Map.of(
-        "drover.agent.node-name", "member-b",
-        "pekko.cluster.seed-nodes", List.of(seed),
-        "drover.journal.url", memberA.system().settings().config().getString("drover.journal.url")));
-    viaA = new Kubectl(memberA.kubeconfig());
-    viaB = new Kubectl(memberB.kubeconfig());
+    memberA = TestServers.startMember(Map.of("drover.agent.node-name", "member-a"));
+    memberB = TestServers.joinMember(memberA, Map.of("drover.agent.node-name", "member-b"));
+    viaA = memberA.kubectl();
+    viaB = memberB.kubectl();
     for (String node : List.of("member-a", "member-b")) {
       Polling.await(() -> viaA.run("get", "node", node).stdout().contains("Ready") ? true : null, DEADLINE,
           node + " to register");
@@ -47,17 +37,7 @@ class TwoMembersTest {
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      if (memberB != null) memberB.close();
-    } finally {
-      if (memberA != null) memberA.close();
-      for (Path dir : List.of(dataDirA, dataDirB)) {
-        ProcessHandle.allProcesses()
-            .filter(p -> p.info().commandLine().map(c -> c.contains(dir.toString())).orElse(false))
-            .forEach(ProcessHandle::destroyForcibly);
-        TestServers.deleteRecursively(dir);
-      }
-    }
+    TestServers.stop(memberA, memberB);
   }
 
   static void runPod(String name, String node) {
@@ -116,7 +96,7 @@ class TwoMembersTest {
     }
     // A Node whose member is gone, and one whose endpoint names member A although A's agent does not run it.
     registerNode("gone", closedPort);
-    registerNode("stale", memberA.apiAddress().getPort());
+    registerNode("stale", memberA.server().apiAddress().getPort());
     for (String node : List.of("gone", "stale")) {
       viaA.runWithInput("""
           apiVersion: v1

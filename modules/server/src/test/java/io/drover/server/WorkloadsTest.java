@@ -10,8 +10,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -22,30 +22,22 @@ import org.junit.jupiter.api.Test;
 /** Deployments and ReplicaSets with real kubectl and real processes: rollout, undo, scale, healing, cascading delete. */
 class WorkloadsTest {
   static final Duration DEADLINE = Duration.ofSeconds(90);
-  static Path dataDir;
+  static TestServers.Member member;
   static DroverServer server;
   static Kubectl kubectl;
   static final HttpClient http = HttpClient.newHttpClient();
 
   @BeforeAll
   static void start() throws Exception {
-    dataDir = TestServers.tempDataDir();
-    server = TestServers.start(dataDir);
-    kubectl = new Kubectl(server.kubeconfig());
-    Polling.await(() -> kubectl.run("get", "nodes", "-o", "name").stdout().contains("node/") ? true : null, DEADLINE,
-        "the node to register");
+    member = TestServers.startMember(Map.of());
+    server = member.server();
+    kubectl = member.kubectl();
+    TestServers.awaitNode(kubectl, DEADLINE);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      if (server != null) server.close();
-    } finally {
-      ProcessHandle.allProcesses()
-          .filter(p -> p.info().commandLine().map(c -> c.contains(dataDir.toString())).orElse(false))
-          .forEach(ProcessHandle::destroyForcibly);
-      TestServers.deleteRecursively(dataDir);
-    }
+    TestServers.stop(member);
   }
 
   static String deployment(String name, int replicas, String image, String extraSpec) {
