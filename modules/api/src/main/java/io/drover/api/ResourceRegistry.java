@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import java.util.ArrayList;
@@ -44,12 +45,14 @@ public final class ResourceRegistry {
       "daemonset", true, List.of("ds"), List.of("all"), List.of("status"), DaemonSet.class);
   public static final ResourceType JOB = new ResourceType("batch", "v1", "Job", "jobs", "job", true, List.of(),
       List.of("all"), List.of("status"), Job.class);
+  public static final ResourceType CRON_JOB = new ResourceType("batch", "v1", "CronJob", "cronjobs", "cronjob", true,
+      List.of("cj"), List.of("all"), List.of("status"), CronJob.class);
   public static final ResourceType POD_DISRUPTION_BUDGET = new ResourceType("policy", "v1", "PodDisruptionBudget",
       "poddisruptionbudgets", "poddisruptionbudget", true, List.of("pdb"), List.of(), List.of("status"),
       PodDisruptionBudget.class);
 
   public static final List<ResourceType> ALL = List.of(NAMESPACE, NODE, CONFIG_MAP, SECRET, POD, EVENT, SERVICE,
-      DEPLOYMENT, REPLICA_SET, DAEMON_SET, JOB, POD_DISRUPTION_BUDGET);
+      DEPLOYMENT, REPLICA_SET, DAEMON_SET, JOB, CRON_JOB, POD_DISRUPTION_BUDGET);
 
   /** Group name to its versions' resources, core group first, in a stable order. */
   public static Map<String, List<ResourceType>> byGroup() {

@@ -6,6 +6,7 @@ import io.drover.api.Json;
 import io.drover.api.ResourceRegistry;
 import io.drover.control.event.EventRecorder;
 import io.drover.control.gc.GarbageCollector;
+import io.drover.control.workload.CronJobController;
 import io.drover.control.workload.DaemonSetController;
 import io.drover.control.workload.DeploymentController;
 import io.drover.control.workload.DisruptionBudgets;
@@ -99,6 +100,7 @@ public final class ControlPlane {
       ReplicaSetController.init(system, service, Clock.systemUTC());
       DeploymentController.init(system, service, Clock.systemUTC());
       DaemonSetController.init(system, service, Clock.systemUTC());
+      CronJobController.init(system, service, Clock.systemUTC());
       JobController.init(system, service, config.getDuration("controllers.job-backoff-initial"), Clock.systemUTC());
       system.systemActorOf(DisruptionBudgets.statusWriter(service, ownedHere(system), java.time.Duration.ofSeconds(1)),
           "disruption-budgets", Props.empty());

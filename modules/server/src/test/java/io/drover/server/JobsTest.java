@@ -97,4 +97,29 @@ class JobsTest {
     Polling.await(() -> kubectl.run("get", "pods", "-l", "job-name=hello", "-o", "name").stdout().isBlank()
         ? true : null, DEADLINE, "the job's pods to be collected");
   }
+
+  @Test
+  void aCronJobStartsAJobEachMinuteAndCreateJobFromItWorks() {
+    kubectl.run("create", "cronjob", "tick", "--image=busybox", "--schedule=* * * * *", "--", "echo", "tick")
+        .assertOk();
+    kubectl.run("create", "job", "tick-now", "--from=cronjob/tick").assertOk();
+    kubectl.run("wait", "--for=condition=complete", "job/tick-now", "--timeout=90s").assertOk();
+    assertTrue(kubectl.run("logs", "job/tick-now").assertOk().stdout().contains("tick"));
+    // The next minute's run is the controller's own: owned by the CronJob and recorded in its status.
+    String scheduled = Polling.await(() -> {
+      String names = kubectl.run("get", "jobs", "-o",
+          "jsonpath={range .items[?(@.metadata.ownerReferences[0].kind==\"CronJob\")]}{.metadata.name}{\"\\n\"}{end}")
+          .stdout().trim();
+      return names.isEmpty() ? null : names.lines().findFirst().orElseThrow();
+    }, Duration.ofSeconds(80), "a scheduled job");
+    assertTrue(scheduled.startsWith("tick-"), scheduled);
+    kubectl.run("wait", "--for=condition=complete", "job/" + scheduled, "--timeout=90s").assertOk();
+    Polling.await(() -> kubectl.run("get", "cronjob", "tick", "-o", "jsonpath={.status.lastScheduleTime}").stdout()
+        .isBlank() ? null : true, DEADLINE, "lastScheduleTime");
+    Kubectl.Result bad = kubectl.run("create", "cronjob", "bad", "--image=busybox", "--schedule=61 * * * *",
+        "--", "true");
+    assertTrue(bad.exitCode() != 0 && bad.stderr().contains("spec.schedule: Invalid value: \"61 * * * *\""),
+        bad.stderr());
+    kubectl.run("delete", "cronjob", "tick").assertOk();
+  }
 }

@@ -37,6 +37,7 @@ public final class ProtoKinds {
     put(types, "apps/v1", "StatefulSet", V1Apps.StatefulSet.getDefaultInstance());
     put(types, "apps/v1", "DaemonSet", V1Apps.DaemonSet.getDefaultInstance());
     put(types, "batch/v1", "Job", V1Batch.Job.getDefaultInstance());
+    put(types, "batch/v1", "CronJob", V1Batch.CronJob.getDefaultInstance());
     put(types, "policy/v1", "Eviction", V1Policy.Eviction.getDefaultInstance());
     put(types, "policy/v1", "PodDisruptionBudget", V1Policy.PodDisruptionBudget.getDefaultInstance());
     put(types, "autoscaling/v1", "Scale", V1Autoscaling.Scale.getDefaultInstance());

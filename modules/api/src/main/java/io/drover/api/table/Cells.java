@@ -97,6 +97,7 @@ final class Cells {
   private static String joinContainers(JsonNode object, String field) {
     List<String> values = new ArrayList<>();
     JsonNode containers = Json.at(object, "spec.template.spec.containers");
+    if (containers == null) containers = Json.at(object, "spec.jobTemplate.spec.template.spec.containers"); // CronJob
     if (containers != null) containers.forEach(c -> values.add(c.path(field).asText("")));
     return String.join(",", values);
   }

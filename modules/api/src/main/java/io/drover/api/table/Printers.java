@@ -177,6 +177,23 @@ final class Printers {
           integer("Allowed Disruptions", "Calculates the number of pods that can be disrupted at this time.",
               (o, now) -> Cells.integer(o, "status.disruptionsAllowed", 0)),
           ageColumn()),
+      "CronJob", List.of(
+          nameColumn(),
+          column("Schedule", "The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.",
+              (o, now) -> text(o, "spec.schedule")),
+          column("Timezone", "The time zone name for the given schedule.",
+              (o, now) -> orNone(o.path("spec").path("timeZone").asText(""))),
+          column("Suspend", "This flag tells the controller to suspend subsequent executions.",
+              (o, now) -> Boolean.toString(o.path("spec").path("suspend").asBoolean(false))),
+          integer("Active", "A list of pointers to currently running jobs.",
+              (o, now) -> (long) o.path("status").path("active").size()),
+          column("Last Schedule", "Information when was the last time the job was successfully scheduled.",
+              (o, now) -> lastSchedule(o, now)),
+          ageColumn(),
+          wide("Containers", Cells.CONTAINERS_DOC, Cells::containerNames),
+          wide("Images", Cells.IMAGES_DOC, Cells::containerImages),
+          wide("Selector", "A label query over pods that should match the pod count.",
+              Cells::formatLabelSelector)),
       "Job", List.of(
           nameColumn(),
           column("Status", "Status of the job.", (o, now) -> jobStatus(o)),
@@ -190,6 +207,16 @@ final class Printers {
   }
 
   // ---- jobs ----
+
+  private static String lastSchedule(JsonNode cronJob, Instant now) {
+    String last = cronJob.path("status").path("lastScheduleTime").asText("");
+    if (last.isEmpty()) return "<none>";
+    try {
+      return HumanDuration.since(Instant.parse(last), now);
+    } catch (RuntimeException e) {
+      return "<none>";
+    }
+  }
 
   private static String jobStatus(JsonNode job) {
     if (job.path("metadata").has("deletionTimestamp")) return "Terminating";

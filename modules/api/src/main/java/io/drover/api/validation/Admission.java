@@ -60,6 +60,8 @@ public final class Admission {
     } else if (type == ResourceRegistry.DAEMON_SET) {
       WorkloadValidation.daemonSet(object, errs);
       if (oldObject != null) WorkloadValidation.selectorUpdate(object, oldObject, errs);
+    } else if (type == ResourceRegistry.CRON_JOB) {
+      WorkloadValidation.cronJob(object, errs);
     } else if (type == ResourceRegistry.JOB) {
       WorkloadValidation.job(object, errs);
       if (oldObject != null) WorkloadValidation.jobUpdate(object, oldObject, errs);

@@ -29,6 +29,8 @@ final class Defaults {
       job(copy);
     } else if (type == ResourceRegistry.DAEMON_SET) {
       daemonSet(copy);
+    } else if (type == ResourceRegistry.CRON_JOB) {
+      cronJob(copy);
     } else if (type == ResourceRegistry.SERVICE) {
       service(copy);
     } else if (type == ResourceRegistry.SECRET) {
@@ -90,6 +92,19 @@ final class Defaults {
     }
     putIfAbsent(spec, "revisionHistoryLimit", 10);
     podSpec(Json.object(Json.object(spec, "template"), "spec"));
+  }
+
+  private static void cronJob(ObjectNode cronJob) {
+    ObjectNode spec = Json.object(cronJob, "spec");
+    putIfAbsent(spec, "concurrencyPolicy", "Allow");
+    putIfAbsent(spec, "suspend", false);
+    putIfAbsent(spec, "successfulJobsHistoryLimit", 3);
+    putIfAbsent(spec, "failedJobsHistoryLimit", 1);
+    ObjectNode jobSpec = Json.object(Json.object(spec, "jobTemplate"), "spec");
+    ObjectNode asJob = Json.MAPPER.createObjectNode();
+    asJob.set("spec", jobSpec);
+    job(asJob);
+    jobSpec.remove("manualSelector"); // Kubernetes leaves it unset in a job template
   }
 
   /** SetDefaults_Job: with neither set, completions and parallelism are 1; a work queue keeps completions unset. */

@@ -55,6 +55,41 @@ final class WorkloadValidation {
     }
   }
 
+  /** ValidateCronJob: a schedule that parses, a known time zone and concurrency policy, a valid job template. */
+  static void cronJob(JsonNode cronJob, Errors errs) {
+    // Job names get an 11-character suffix: the CronJob's name may have at most 52 characters.
+    MetaValidation.objectMeta(Nodes.get(cronJob, "metadata"), true, NameFormat.DNS_SUBDOMAIN, "metadata", errs);
+    String name = Nodes.str(Nodes.get(cronJob, "metadata"), "name");
+    if (name.length() > 52) errs.invalid("metadata.name", name, "must be no more than 52 characters");
+    JsonNode spec = Nodes.get(cronJob, "spec");
+    String schedule = Nodes.str(spec, "schedule");
+    if (schedule.isEmpty()) {
+      errs.required("spec.schedule", "");
+    } else {
+      try {
+        io.drover.api.schedule.CronSchedule.parse(schedule, Nodes.str(spec, "timeZone"));
+      } catch (IllegalArgumentException e) {
+        errs.invalid(schedule.startsWith("TZ=") || schedule.startsWith("CRON_TZ=") ? "spec.schedule"
+            : Nodes.has(spec, "timeZone") && e.getMessage().startsWith("unknown time zone") ? "spec.timeZone"
+            : "spec.schedule", schedule, e.getMessage());
+      }
+    }
+    String policy = Nodes.str(spec, "concurrencyPolicy");
+    if (!List.of("Allow", "Forbid", "Replace").contains(policy)) {
+      errs.notSupported("spec.concurrencyPolicy", policy, List.of("Allow", "Forbid", "Replace"));
+    }
+    for (String field : List.of("startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit")) {
+      MetaValidation.nonNegative(spec, field, "spec", errs);
+    }
+    JsonNode jobSpec = Nodes.get(Nodes.get(spec, "jobTemplate"), "spec");
+    PodValidation.template(Nodes.get(jobSpec, "template"), "spec.jobTemplate.spec.template", errs);
+    String restartPolicy = Nodes.str(Nodes.get(Nodes.get(jobSpec, "template"), "spec"), "restartPolicy");
+    if (!restartPolicy.equals("OnFailure") && !restartPolicy.equals("Never")) {
+      errs.notSupported("spec.jobTemplate.spec.template.spec.restartPolicy", restartPolicy,
+          List.of("OnFailure", "Never"));
+    }
+  }
+
   /** pkg/apis/batch/validation ValidateJob: counts, restart policy, and a selector that matches the template. */
   static void job(JsonNode job, Errors errs) {
     MetaValidation.objectMeta(Nodes.get(job, "metadata"), true, NameFormat.DNS_SUBDOMAIN, "metadata", errs);

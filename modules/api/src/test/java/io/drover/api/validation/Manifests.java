@@ -176,6 +176,22 @@ final class Manifests {
         """);
   }
 
+  static ObjectNode cronJob() {
+    return yaml("""
+        apiVersion: batch/v1
+        kind: CronJob
+        metadata: {name: tick, namespace: default}
+        spec:
+          schedule: "*/5 * * * *"
+          jobTemplate:
+            spec:
+              template:
+                spec:
+                  restartPolicy: OnFailure
+                  containers: [{name: main, image: busybox, command: ["date"]}]
+        """);
+  }
+
   static ObjectNode podDisruptionBudget() {
     return yaml("""
         apiVersion: policy/v1

@@ -79,6 +79,7 @@ class PipelineTest {
         case "Deployment" -> Manifests.deployment();
         case "Job" -> Manifests.job();
         case "DaemonSet" -> Manifests.daemonSet();
+        case "CronJob" -> Manifests.cronJob();
         case "PodDisruptionBudget" -> Manifests.podDisruptionBudget();
         default -> Manifests.replicaSet();
       };

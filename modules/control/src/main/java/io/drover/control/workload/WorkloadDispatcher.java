@@ -36,7 +36,8 @@ public final class WorkloadDispatcher {
       ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
       service.store().follow(o -> o.type() == ResourceRegistry.POD || o.type() == ResourceRegistry.REPLICA_SET
               || o.type() == ResourceRegistry.DEPLOYMENT || o.type() == ResourceRegistry.JOB
-              || o.type() == ResourceRegistry.DAEMON_SET || o.type() == ResourceRegistry.NODE, e -> ctx.getSelf().tell(new Changed(e)), ctx.getSystem());
+              || o.type() == ResourceRegistry.DAEMON_SET || o.type() == ResourceRegistry.NODE
+              || o.type() == ResourceRegistry.CRON_JOB, e -> ctx.getSelf().tell(new Changed(e)), ctx.getSystem());
       Pokes pokes = new Pokes(sharding, ownedHere);
       return Behaviors.receive(Command.class)
           .onMessage(Changed.class, c -> {
@@ -52,6 +53,8 @@ public final class WorkloadDispatcher {
                 .forEach(j -> pokes.job(j.namespace(), j.name()));
             service.store().list(ResourceRegistry.DAEMON_SET, null).items()
                 .forEach(d -> pokes.daemonSet(d.namespace(), d.name()));
+            service.store().list(ResourceRegistry.CRON_JOB, null).items()
+                .forEach(c -> pokes.cronJob(c.namespace(), c.name()));
             return Behaviors.same();
           })
           .build();
@@ -67,6 +70,11 @@ public final class WorkloadDispatcher {
     }
     if (type == ResourceRegistry.JOB) {
       pokes.job(object.namespace(), object.name());
+      pokeOwner(object.object(), object.namespace(), "CronJob", pokes);
+      return;
+    }
+    if (type == ResourceRegistry.CRON_JOB) {
+      pokes.cronJob(object.namespace(), object.name());
       return;
     }
     if (type == ResourceRegistry.DAEMON_SET) {
@@ -126,6 +134,7 @@ public final class WorkloadDispatcher {
         case "ReplicaSet" -> pokes.replicaSet(namespace, ref.path("name").asText());
         case "Job" -> pokes.job(namespace, ref.path("name").asText());
         case "DaemonSet" -> pokes.daemonSet(namespace, ref.path("name").asText());
+        case "CronJob" -> pokes.cronJob(namespace, ref.path("name").asText());
         default -> pokes.deployment(namespace, ref.path("name").asText());
       }
     });
@@ -143,6 +152,12 @@ public final class WorkloadDispatcher {
       if (!ownedHere.test(ResourceRegistry.DAEMON_SET.objectKey(namespace, name))) return;
       sharding.entityRefFor(DaemonSetController.ENTITY_TYPE_KEY, DaemonSetController.entityId(namespace, name))
           .tell(new DaemonSetController.Reconcile());
+    }
+
+    void cronJob(String namespace, String name) {
+      if (!ownedHere.test(ResourceRegistry.CRON_JOB.objectKey(namespace, name))) return;
+      sharding.entityRefFor(CronJobController.ENTITY_TYPE_KEY, namespace + "/" + name)
+          .tell(new CronJobController.Reconcile());
     }
 
     void job(String namespace, String name) {
