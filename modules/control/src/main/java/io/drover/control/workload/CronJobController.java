@@ -160,7 +160,7 @@ public final class CronJobController {
   public static void init(ActorSystem<?> system, ObjectService service, Clock clock) {
     EventRecorder events = new EventRecorder(service, "cronjob-controller", "", clock);
     ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY, entity -> Behaviors.<Command>withTimers(timers ->
-            Behaviors.setup(ctx -> new Run(entity.getEntityId(), ctx, timers, service, events, clock).idle())))
+            Behaviors.setup(ctx -> new Run(entity.getEntityId(), ctx, timers, service, events, clock).behavior())))
         .withRole("control-plane"));
   }
 
@@ -185,27 +185,9 @@ public final class CronJobController {
       this.clock = clock;
     }
 
-    Behavior<Command> idle() {
-      return Behaviors.receive(Command.class)
-          .onMessage(Reconcile.class, r -> {
-            ctx.pipeToSelf(sync(), (ok, error) -> {
-              if (error != null) log.debug("cronjob {}/{}: {}", namespace, name, error.toString());
-              return new RoundDone();
-            });
-            return busy(false);
-          })
-          .onMessage(RoundDone.class, d -> Behaviors.same())
-          .build();
-    }
-
-    Behavior<Command> busy(boolean again) {
-      return Behaviors.receive(Command.class)
-          .onMessage(Reconcile.class, r -> busy(true))
-          .onMessage(RoundDone.class, d -> {
-            if (again) ctx.getSelf().tell(new Reconcile());
-            return idle();
-          })
-          .build();
+    Behavior<Command> behavior() {
+      return new SyncRounds<>(ctx, Command.class, new Reconcile(), new RoundDone(), this::sync,
+          "cronjob " + namespace + "/" + name).idle();
     }
 
     private CompletionStage<?> sync() {

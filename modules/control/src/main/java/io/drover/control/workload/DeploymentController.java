@@ -53,7 +53,7 @@ public final class DeploymentController {
   public static void init(ActorSystem<?> system, ObjectService service, Clock clock) {
     EventRecorder events = new EventRecorder(service, "deployment-controller", "", clock);
     ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY, entity -> Behaviors.<Command>withTimers(timers ->
-            Behaviors.setup(ctx -> new Run(entity.getEntityId(), ctx, timers, service, events, clock).idle())))
+            Behaviors.setup(ctx -> new Run(entity.getEntityId(), ctx, timers, service, events, clock).behavior())))
         .withRole("control-plane"));
   }
 
@@ -78,28 +78,9 @@ public final class DeploymentController {
       this.clock = clock;
     }
 
-    Behavior<Command> idle() {
-      return Behaviors.receive(Command.class)
-          .onMessage(Reconcile.class, r -> {
-            ctx.pipeToSelf(sync(), (ok, error) -> {
-              if (error != null) log.debug("deployment {}/{}: {}", namespace, name, error.toString());
-              return new RoundDone();
-            });
-            return busy(false);
-          })
-          .onMessage(RoundDone.class, d -> Behaviors.same())
-          .build();
-    }
-
-    /** A round is under way; a poke meanwhile means one more round after it. */
-    Behavior<Command> busy(boolean again) {
-      return Behaviors.receive(Command.class)
-          .onMessage(Reconcile.class, r -> busy(true))
-          .onMessage(RoundDone.class, d -> {
-            if (again) ctx.getSelf().tell(new Reconcile());
-            return idle();
-          })
-          .build();
+    Behavior<Command> behavior() {
+      return new SyncRounds<>(ctx, Command.class, new Reconcile(), new RoundDone(), this::sync,
+          "deployment " + namespace + "/" + name).idle();
     }
 
     private CompletionStage<?> sync() {
