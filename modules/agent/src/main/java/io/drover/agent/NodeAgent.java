@@ -10,6 +10,7 @@ import io.drover.agent.runtime.ExecSession;
 import io.drover.api.ApiException;
 import io.drover.api.Json;
 import io.drover.api.ResourceRegistry;
+import io.drover.api.ResourceType;
 import io.drover.control.event.EventRecorder;
 import io.drover.control.node.NodeAllocationEntity;
 import io.drover.control.store.ObjectEntity;
@@ -98,6 +99,9 @@ public final class NodeAgent implements PodIo {
     system.systemActorOf(Behaviors.supervise(agent.behavior())
         .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)),
         "node-agent", Props.empty());
+    system.systemActorOf(LocalPathProvisioner.create(service, settings.nodeName(),
+        settings.dataDir().resolve("volumes").toAbsolutePath(), Duration.ofSeconds(10)), "local-path-provisioner",
+        Props.empty());
     return agent;
   }
 
@@ -228,9 +232,15 @@ public final class NodeAgent implements PodIo {
     if (finished && adopted.isEmpty() && !PodRun.deleting(pod)) {
       return; // nothing to run and nothing to stop
     }
-    ObjectLookup lookup = (kind, namespace, name) -> service.store()
-        .get(kind.equals("Secret") ? ResourceRegistry.SECRET : ResourceRegistry.CONFIG_MAP, namespace, name)
-        .map(StoredObject::object);
+    ObjectLookup lookup = (kind, namespace, name) -> {
+      ResourceType type = switch (kind) {
+        case "Secret" -> ResourceRegistry.SECRET;
+        case "PersistentVolumeClaim" -> ResourceRegistry.PERSISTENT_VOLUME_CLAIM;
+        case "PersistentVolume" -> ResourceRegistry.PERSISTENT_VOLUME;
+        default -> ResourceRegistry.CONFIG_MAP;
+      };
+      return service.store().get(type, type.namespaced() ? namespace : "", name).map(StoredObject::object);
+    };
     PodRun run = new PodRun(runtime, podDir(event.object().namespace(), event.object().name(), uid),
         settings.internalIp(), lookup, events, Clock.systemUTC(), settings.podResyncInterval(),
         RestartBackoff.of(settings.backoffInitial(), settings.backoffMax()), settings.logMaxBytes(),

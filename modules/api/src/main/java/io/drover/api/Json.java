@@ -49,6 +49,12 @@ public final class Json {
     return at == null || at.isNull() || at.isMissingNode() || at.isContainerNode() ? null : at.asText();
   }
 
+  /** The text at a dotted path, or {@code absent} when there is none. */
+  public static String text(JsonNode node, String dottedPath, String absent) {
+    String value = text(node, dottedPath);
+    return value == null ? absent : value;
+  }
+
   /** The node at a dotted path, or null. */
   public static JsonNode at(JsonNode node, String dottedPath) {
     JsonNode current = node;

@@ -4,15 +4,20 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,9 +55,22 @@ public final class ResourceRegistry {
   public static final ResourceType POD_DISRUPTION_BUDGET = new ResourceType("policy", "v1", "PodDisruptionBudget",
       "poddisruptionbudgets", "poddisruptionbudget", true, List.of("pdb"), List.of(), List.of("status"),
       PodDisruptionBudget.class);
+  public static final ResourceType STATEFUL_SET = new ResourceType("apps", "v1", "StatefulSet", "statefulsets",
+      "statefulset", true, List.of("sts"), List.of("all"), List.of("status", "scale"), StatefulSet.class);
+  public static final ResourceType CONTROLLER_REVISION = new ResourceType("apps", "v1", "ControllerRevision",
+      "controllerrevisions", "controllerrevision", true, List.of(), List.of(), List.of(), ControllerRevision.class);
+  public static final ResourceType PERSISTENT_VOLUME = new ResourceType("", "v1", "PersistentVolume",
+      "persistentvolumes", "persistentvolume", false, List.of("pv"), List.of(), List.of("status"),
+      PersistentVolume.class);
+  public static final ResourceType PERSISTENT_VOLUME_CLAIM = new ResourceType("", "v1", "PersistentVolumeClaim",
+      "persistentvolumeclaims", "persistentvolumeclaim", true, List.of("pvc"), List.of(), List.of("status"),
+      PersistentVolumeClaim.class);
+  public static final ResourceType STORAGE_CLASS = new ResourceType("storage.k8s.io", "v1", "StorageClass",
+      "storageclasses", "storageclass", false, List.of("sc"), List.of(), List.of(), StorageClass.class);
 
   public static final List<ResourceType> ALL = List.of(NAMESPACE, NODE, CONFIG_MAP, SECRET, POD, EVENT, SERVICE,
-      DEPLOYMENT, REPLICA_SET, DAEMON_SET, JOB, CRON_JOB, POD_DISRUPTION_BUDGET);
+      PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM, DEPLOYMENT, REPLICA_SET, STATEFUL_SET, DAEMON_SET,
+      CONTROLLER_REVISION, JOB, CRON_JOB, POD_DISRUPTION_BUDGET, STORAGE_CLASS);
 
   /** Group name to its versions' resources, core group first, in a stable order. */
   public static Map<String, List<ResourceType>> byGroup() {

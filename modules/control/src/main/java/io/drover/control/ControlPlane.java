@@ -12,6 +12,7 @@ import io.drover.control.workload.DeploymentController;
 import io.drover.control.workload.DisruptionBudgets;
 import io.drover.control.workload.JobController;
 import io.drover.control.workload.ReplicaSetController;
+import io.drover.control.workload.StatefulSetController;
 import io.drover.control.workload.WorkloadDispatcher;
 import io.drover.control.namespace.NamespaceController;
 import io.drover.control.node.NodeAllocationEntity;
@@ -100,13 +101,14 @@ public final class ControlPlane {
       ReplicaSetController.init(system, service, Clock.systemUTC());
       DeploymentController.init(system, service, Clock.systemUTC());
       DaemonSetController.init(system, service, Clock.systemUTC());
+      StatefulSetController.init(system, service, Clock.systemUTC());
       CronJobController.init(system, service, Clock.systemUTC());
       JobController.init(system, service, config.getDuration("controllers.job-backoff-initial"), Clock.systemUTC());
       system.systemActorOf(DisruptionBudgets.statusWriter(service, ownedHere(system), java.time.Duration.ofSeconds(1)),
           "disruption-budgets", Props.empty());
       system.systemActorOf(WorkloadDispatcher.create(service, ownedHere(system),
           config.getDuration("controllers.resync-interval")), "workload-dispatcher", Props.empty());
-      return plane.ensureBuiltInNamespaces();
+      return plane.ensureBuiltInNamespaces().thenCompose(v -> plane.ensureDefaultStorageClass());
     }).thenApply(done -> plane);
   }
 
@@ -128,6 +130,29 @@ public final class ControlPlane {
       return schedulers.get(Math.floorMod(podKey.hashCode(), schedulers.size()))
           .equals(cluster.selfMember().address());
     };
+  }
+
+  /** The class of the node agents' local-path provisioner; the default, so claims without a class get it. */
+  public static final String LOCAL_PATH_CLASS = "local-path";
+  public static final String LOCAL_PATH_PROVISIONER = "drover.io/local-path";
+
+  /**
+   * Created once, like the built-in namespaces; a user may change its default annotation or delete it (then it
+   * is not created again while other classes exist).
+   */
+  private CompletionStage<Void> ensureDefaultStorageClass() {
+    if (!store.list(ResourceRegistry.STORAGE_CLASS, null).items().isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    ObjectNode storageClass = Json.MAPPER.createObjectNode();
+    storageClass.put("apiVersion", "storage.k8s.io/v1").put("kind", "StorageClass");
+    storageClass.putObject("metadata").put("name", LOCAL_PATH_CLASS).putObject("annotations")
+        .put("storageclass.kubernetes.io/is-default-class", "true");
+    storageClass.put("provisioner", LOCAL_PATH_PROVISIONER).put("reclaimPolicy", "Delete")
+        .put("volumeBindingMode", "WaitForFirstConsumer").put("allowVolumeExpansion", false);
+    return service.create(ResourceRegistry.STORAGE_CLASS, null, storageClass, WriteOptions.DEFAULT)
+        .exceptionally(error -> null) // another member created it first
+        .thenApply(r -> (Void) null);
   }
 
   private CompletionStage<Void> ensureBuiltInNamespaces() {

@@ -52,6 +52,11 @@ public record PodActions(Optional<String> startInit, List<String> start, List<Ki
       }
       return new PodActions(Optional.empty(), List.of(), kill, Map.of(), Optional.empty());
     }
+    if (!observed.sandboxReady()) {
+      // The kubelet starts no container while the pod's volumes cannot be mounted (an unbound claim, a missing
+      // ConfigMap): it waits and tries again at the next sync, rather than start a container without its mounts.
+      return new PodActions(Optional.empty(), List.of(), kill, Map.of(), Optional.empty());
+    }
 
     Map<String, Instant> backingOff = new LinkedHashMap<>();
     Optional<String> startInit = Optional.empty();

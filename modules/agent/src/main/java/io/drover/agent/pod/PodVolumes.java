@@ -86,10 +86,52 @@ public final class PodVolumes {
     } else if (volume.has("emptyDir")) {
       Files.createDirectories(dir);
       Files.setPosixFilePermissions(dir, AtomicWriter.permissions(0777));
+    } else if (volume.has("persistentVolumeClaim")) {
+      claimedVolume(dir, pod, volume, lookup);
     } else {
       int defaultMode = volume.path(sourceField(volume)).path("defaultMode").asInt(DEFAULT_MODE);
       AtomicWriter.write(dir, payload(pod, volume, lookup, node, defaultMode));
     }
+  }
+
+  /**
+   * A claim's volume: the claim must be bound to a volume this node can mount (local or hostPath, on this node by
+   * its node affinity, which the scheduler saw to); the pod's volume directory becomes a link to it. Until the
+   * claim is bound the pod waits, retried at each pod sync.
+   */
+  private static void claimedVolume(Path dir, ObjectNode pod, JsonNode volume, ObjectLookup lookup)
+      throws PodConfigException, IOException {
+    String claimName = volume.path("persistentVolumeClaim").path("claimName").asText();
+    ObjectNode claim = lookup.find("PersistentVolumeClaim", Json.text(pod, "metadata.namespace"), claimName)
+        .orElseThrow(() -> new PodConfigException(PodConfigException.FAILED_MOUNT,
+            "persistentvolumeclaim \"" + claimName + "\" not found"));
+    String volumeName = claim.path("spec").path("volumeName").asText("");
+    if (volumeName.isEmpty()) {
+      throw new PodConfigException(PodConfigException.FAILED_MOUNT,
+          "persistentvolumeclaim \"" + claimName + "\" is not bound yet");
+    }
+    ObjectNode persistent = lookup.find("PersistentVolume", "", volumeName)
+        .orElseThrow(() -> new PodConfigException(PodConfigException.FAILED_MOUNT,
+            "persistentvolume \"" + volumeName + "\" not found"));
+    JsonNode spec = persistent.path("spec");
+    String path = spec.has("local") ? spec.path("local").path("path").asText("")
+        : spec.path("hostPath").path("path").asText("");
+    if (path.isEmpty()) {
+      throw new PodConfigException(PodConfigException.FAILED_MOUNT, "persistentvolume \"" + volumeName
+          + "\" has a source this node cannot mount (supported: local, hostPath)");
+    }
+    Path target = Path.of(path);
+    if (!Files.isDirectory(target)) {
+      if (spec.has("local")) {
+        throw new PodConfigException(PodConfigException.FAILED_MOUNT, "path \"" + path + "\" of local volume \""
+            + volumeName + "\" does not exist on this node");
+      }
+      Files.createDirectories(target); // hostPath volumes are created as DirectoryOrCreate
+    }
+    Files.createDirectories(dir.getParent());
+    if (Files.isSymbolicLink(dir) && Files.readSymbolicLink(dir).equals(target)) return;
+    Files.deleteIfExists(dir);
+    Files.createSymbolicLink(dir, target);
   }
 
   private static Map<String, FileContent> payload(ObjectNode pod, JsonNode volume, ObjectLookup lookup,
@@ -231,9 +273,10 @@ public final class PodVolumes {
     if (volume.has("secret")) return "kubernetes.io~secret";
     if (volume.has("downwardAPI")) return "kubernetes.io~downward-api";
     if (volume.has("projected")) return "kubernetes.io~projected";
+    if (volume.has("persistentVolumeClaim")) return "kubernetes.io~pvc";
     throw new PodConfigException(PodConfigException.FAILED_MOUNT,
         "volume \"" + volume.path("name").asText() + "\" has a type this node cannot mount (supported: emptyDir, "
-            + "hostPath, configMap, secret, downwardAPI, projected)");
+            + "hostPath, configMap, secret, downwardAPI, projected, persistentVolumeClaim)");
   }
 
   private static PodConfigException configError(String message) {

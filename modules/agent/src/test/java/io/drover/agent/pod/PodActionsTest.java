@@ -59,6 +59,14 @@ class PodActionsTest {
   }
 
   @Test
+  void nothingStartsWhileTheVolumesCannotBeMounted() {
+    PodActions waiting = PodActions.next(POD, new PodObservation(Map.of(), "10.0.0.1", "10.0.0.2", false, T0));
+    assertEquals(Optional.empty(), waiting.startInit());
+    assertEquals(List.of(), waiting.start());
+    assertEquals(Optional.of("first"), next(POD, T0).startInit(), "and starts once they can");
+  }
+
+  @Test
   void failedInitContainerRestartsWithBackoffButNotUnderNever() {
     ContainerState failed = exited("first", 1, T0, T0.plusSeconds(1), 1);
     RestartBackoff restartedOnce = RestartBackoff.defaults().next(T0, T0);

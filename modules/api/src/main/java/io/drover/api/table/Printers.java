@@ -31,7 +31,8 @@ final class Printers {
 
   private static final String ADDRESSES_DOC = "List of addresses reachable to the node.";
 
-  static final Map<String, List<Column>> BY_KIND = merged(coreAndApps(), batchAndPolicy());
+  static final Map<String, List<Column>> BY_KIND = merged(merged(coreAndApps(), batchAndPolicy()),
+      StoragePrinters.columns());
 
   private static Map<String, List<Column>> merged(Map<String, List<Column>> a, Map<String, List<Column>> b) {
     Map<String, List<Column>> all = new java.util.HashMap<>(a);

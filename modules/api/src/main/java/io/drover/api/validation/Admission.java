@@ -60,6 +60,25 @@ public final class Admission {
     } else if (type == ResourceRegistry.DAEMON_SET) {
       WorkloadValidation.daemonSet(object, errs);
       if (oldObject != null) WorkloadValidation.selectorUpdate(object, oldObject, errs);
+    } else if (type == ResourceRegistry.STATEFUL_SET) {
+      WorkloadValidation.statefulSet(object, errs);
+      if (oldObject != null) WorkloadValidation.statefulSetUpdate(object, oldObject, errs);
+    } else if (type == ResourceRegistry.CONTROLLER_REVISION) {
+      MetaValidation.objectMeta(Nodes.get(object, "metadata"), true, Formats.NameFormat.DNS_SUBDOMAIN, "metadata",
+          errs);
+      MetaValidation.nonNegative(object, "revision", "", errs);
+      if (oldObject != null && !java.util.Objects.equals(object.get("data"), oldObject.get("data"))) {
+        errs.invalid("data", "", MetaValidation.IMMUTABLE);
+      }
+    } else if (type == ResourceRegistry.PERSISTENT_VOLUME_CLAIM) {
+      StorageValidation.persistentVolumeClaim(object, errs);
+      if (oldObject != null) StorageValidation.persistentVolumeClaimUpdate(object, oldObject, errs);
+    } else if (type == ResourceRegistry.PERSISTENT_VOLUME) {
+      StorageValidation.persistentVolume(object, errs);
+      if (oldObject != null) StorageValidation.persistentVolumeUpdate(object, oldObject, errs);
+    } else if (type == ResourceRegistry.STORAGE_CLASS) {
+      StorageValidation.storageClass(object, errs);
+      if (oldObject != null) StorageValidation.storageClassUpdate(object, oldObject, errs);
     } else if (type == ResourceRegistry.CRON_JOB) {
       WorkloadValidation.cronJob(object, errs);
     } else if (type == ResourceRegistry.JOB) {

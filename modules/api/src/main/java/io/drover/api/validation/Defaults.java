@@ -29,6 +29,19 @@ final class Defaults {
       job(copy);
     } else if (type == ResourceRegistry.DAEMON_SET) {
       daemonSet(copy);
+    } else if (type == ResourceRegistry.STATEFUL_SET) {
+      statefulSet(copy);
+    } else if (type == ResourceRegistry.PERSISTENT_VOLUME_CLAIM) {
+      claimSpec(Json.object(copy, "spec"));
+      putIfAbsent(Json.object(copy, "status"), "phase", "Pending");
+    } else if (type == ResourceRegistry.PERSISTENT_VOLUME) {
+      ObjectNode spec = Json.object(copy, "spec");
+      putIfAbsent(spec, "persistentVolumeReclaimPolicy", "Retain");
+      putIfAbsent(spec, "volumeMode", "Filesystem");
+      putIfAbsent(Json.object(copy, "status"), "phase", "Pending");
+    } else if (type == ResourceRegistry.STORAGE_CLASS) {
+      putIfAbsent(copy, "reclaimPolicy", "Delete");
+      putIfAbsent(copy, "volumeBindingMode", "Immediate");
     } else if (type == ResourceRegistry.CRON_JOB) {
       cronJob(copy);
     } else if (type == ResourceRegistry.SERVICE) {
@@ -92,6 +105,32 @@ final class Defaults {
     }
     putIfAbsent(spec, "revisionHistoryLimit", 10);
     podSpec(Json.object(Json.object(spec, "template"), "spec"));
+  }
+
+  private static void statefulSet(ObjectNode statefulSet) {
+    ObjectNode spec = Json.object(statefulSet, "spec");
+    putIfAbsent(spec, "replicas", 1);
+    putIfAbsent(spec, "podManagementPolicy", "OrderedReady");
+    ObjectNode strategy = Json.object(spec, "updateStrategy");
+    putIfAbsent(strategy, "type", "RollingUpdate");
+    if (Nodes.str(strategy, "type").equals("RollingUpdate")) {
+      putIfAbsent(Json.object(strategy, "rollingUpdate"), "partition", 0);
+    }
+    putIfAbsent(spec, "revisionHistoryLimit", 10);
+    ObjectNode retention = Json.object(spec, "persistentVolumeClaimRetentionPolicy");
+    putIfAbsent(retention, "whenDeleted", "Retain");
+    putIfAbsent(retention, "whenScaled", "Retain");
+    podSpec(Json.object(Json.object(spec, "template"), "spec"));
+    for (JsonNode claim : Nodes.list(spec, "volumeClaimTemplates")) {
+      if (claim instanceof ObjectNode c) {
+        claimSpec(Json.object(c, "spec"));
+        putIfAbsent(Json.object(c, "status"), "phase", "Pending");
+      }
+    }
+  }
+
+  private static void claimSpec(ObjectNode spec) {
+    putIfAbsent(spec, "volumeMode", "Filesystem");
   }
 
   private static void cronJob(ObjectNode cronJob) {

@@ -1,6 +1,7 @@
 package io.drover.api.validation;
 
 import static io.drover.api.validation.Errors.child;
+import static io.drover.api.validation.Errors.index;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.api.validation.Formats.NameFormat;
@@ -54,6 +55,94 @@ final class WorkloadValidation {
       errs.notSupported("spec.updateStrategy.type", type, List.of("OnDelete", "RollingUpdate"));
     }
   }
+
+  /**
+   * ValidateStatefulSet. The template is checked with the claim templates' volumes added, as the controller adds
+   * them to every pod, so a mount of a claim template is not "not found".
+   */
+  static void statefulSet(JsonNode statefulSet, Errors errs) {
+    MetaValidation.objectMeta(Nodes.get(statefulSet, "metadata"), true, NameFormat.DNS_SUBDOMAIN, "metadata", errs);
+    JsonNode spec = Nodes.get(statefulSet, "spec");
+    String policy = Nodes.str(spec, "podManagementPolicy");
+    if (!List.of("OrderedReady", "Parallel").contains(policy)) {
+      errs.notSupported("spec.podManagementPolicy", policy, List.of("OrderedReady", "Parallel"));
+    }
+    JsonNode strategy = Nodes.get(spec, "updateStrategy");
+    String type = Nodes.str(strategy, "type");
+    if (type.equals("RollingUpdate")) {
+      JsonNode rollingUpdate = Nodes.get(strategy, "rollingUpdate");
+      MetaValidation.nonNegative(rollingUpdate, "partition", "spec.updateStrategy.rollingUpdate", errs);
+      JsonNode maxUnavailable = Nodes.get(rollingUpdate, "maxUnavailable");
+      if (!maxUnavailable.isMissingNode()) {
+        positiveIntOrPercent(maxUnavailable, "spec.updateStrategy.rollingUpdate.maxUnavailable", errs);
+        if (intOrPercentValue(maxUnavailable) == 0) {
+          errs.invalid("spec.updateStrategy.rollingUpdate.maxUnavailable", maxUnavailable,
+              "must be greater than 0");
+        }
+      }
+    } else if (type.equals("OnDelete")) {
+      if (Nodes.has(strategy, "rollingUpdate")) {
+        errs.invalid("spec.updateStrategy.rollingUpdate", Nodes.get(strategy, "rollingUpdate"),
+            "only allowed for updateStrategy 'RollingUpdate'");
+      }
+    } else {
+      errs.notSupported("spec.updateStrategy.type", type, List.of("OnDelete", "RollingUpdate"));
+    }
+    JsonNode retention = Nodes.get(spec, "persistentVolumeClaimRetentionPolicy");
+    for (String when : List.of("whenDeleted", "whenScaled")) {
+      String value = Nodes.str(retention, when);
+      if (!List.of("Retain", "Delete").contains(value)) {
+        errs.notSupported("spec.persistentVolumeClaimRetentionPolicy." + when, value, List.of("Delete", "Retain"));
+      }
+    }
+    MetaValidation.nonNegative(spec, "replicas", "spec", errs);
+    MetaValidation.nonNegative(spec, "minReadySeconds", "spec", errs);
+    MetaValidation.nonNegative(spec, "revisionHistoryLimit", "spec", errs);
+    MetaValidation.nonNegative(Nodes.get(spec, "ordinals"), "start", "spec.ordinals", errs);
+    List<JsonNode> claims = Nodes.list(spec, "volumeClaimTemplates");
+    java.util.Set<String> claimNames = new java.util.HashSet<>();
+    com.fasterxml.jackson.databind.node.ObjectNode checked = spec.deepCopy();
+    com.fasterxml.jackson.databind.node.ObjectNode podSpec =
+        io.drover.api.Json.object(io.drover.api.Json.object(checked, "template"), "spec");
+    com.fasterxml.jackson.databind.node.ArrayNode volumes = podSpec.has("volumes") && podSpec.get("volumes").isArray()
+        ? (com.fasterxml.jackson.databind.node.ArrayNode) podSpec.get("volumes") : podSpec.putArray("volumes");
+    for (int i = 0; i < claims.size(); i++) {
+      String at = index("spec.volumeClaimTemplates", i);
+      JsonNode claim = claims.get(i);
+      String claimName = Nodes.str(Nodes.get(claim, "metadata"), "name");
+      if (claimName.isEmpty()) {
+        errs.required(child(at, "metadata.name"), "name or generateName is required");
+      } else {
+        errs.invalidEach(child(at, "metadata.name"), claimName, Formats.dns1123Subdomain(claimName));
+        if (!claimNames.add(claimName)) errs.duplicate(child(at, "metadata.name"), claimName);
+      }
+      StorageValidation.claimSpec(Nodes.get(claim, "spec"), child(at, "spec"), errs);
+      boolean declared = false;
+      for (JsonNode volume : volumes) declared |= Nodes.str(volume, "name").equals(claimName);
+      if (!declared && !claimName.isEmpty()) {
+        volumes.addObject().put("name", claimName).putObject("persistentVolumeClaim").put("claimName", claimName);
+      }
+    }
+    selectorAndTemplate(checked, errs);
+  }
+
+  /** ValidateStatefulSetUpdate: only some of the spec may change. */
+  static void statefulSetUpdate(JsonNode statefulSet, JsonNode old, Errors errs) {
+    com.fasterxml.jackson.databind.node.ObjectNode spec = Nodes.get(statefulSet, "spec").deepCopy();
+    com.fasterxml.jackson.databind.node.ObjectNode oldSpec = Nodes.get(old, "spec").deepCopy();
+    for (String mutable : STATEFUL_SET_MUTABLE) {
+      spec.remove(mutable);
+      oldSpec.remove(mutable);
+    }
+    if (!Objects.equals(spec, oldSpec)) {
+      errs.forbidden("spec", "updates to statefulset spec for fields other than 'replicas', 'ordinals', "
+          + "'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and "
+          + "'minReadySeconds' are forbidden");
+    }
+  }
+
+  private static final List<String> STATEFUL_SET_MUTABLE = List.of("replicas", "ordinals", "template",
+      "updateStrategy", "revisionHistoryLimit", "persistentVolumeClaimRetentionPolicy", "minReadySeconds");
 
   /** ValidateCronJob: a schedule that parses, a known time zone and concurrency policy, a valid job template. */
   static void cronJob(JsonNode cronJob, Errors errs) {

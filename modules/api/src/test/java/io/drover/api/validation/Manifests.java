@@ -203,6 +203,78 @@ final class Manifests {
         """);
   }
 
+  static ObjectNode statefulSet() {
+    return yaml("""
+        apiVersion: apps/v1
+        kind: StatefulSet
+        metadata: {name: web, namespace: default}
+        spec:
+          serviceName: web
+          replicas: 3
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec:
+              containers:
+              - name: main
+                image: busybox
+                command: ["sleep", "3600"]
+                volumeMounts: [{name: data, mountPath: /data}]
+          volumeClaimTemplates:
+          - metadata: {name: data}
+            spec:
+              accessModes: [ReadWriteOnce]
+              resources: {requests: {storage: 1Gi}}
+        """);
+  }
+
+  static ObjectNode persistentVolumeClaim() {
+    return yaml("""
+        apiVersion: v1
+        kind: PersistentVolumeClaim
+        metadata: {name: data, namespace: default}
+        spec:
+          accessModes: [ReadWriteOnce]
+          resources: {requests: {storage: 1Gi}}
+        """);
+  }
+
+  static ObjectNode persistentVolume() {
+    return yaml("""
+        apiVersion: v1
+        kind: PersistentVolume
+        metadata: {name: pv-1}
+        spec:
+          capacity: {storage: 5Gi}
+          accessModes: [ReadWriteOnce]
+          local: {path: /var/lib/drover/volumes/pv-1}
+          nodeAffinity:
+            required:
+              nodeSelectorTerms:
+              - matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [node-1]}]
+        """);
+  }
+
+  static ObjectNode storageClass() {
+    return yaml("""
+        apiVersion: storage.k8s.io/v1
+        kind: StorageClass
+        metadata: {name: fast}
+        provisioner: drover.io/local-path
+        volumeBindingMode: WaitForFirstConsumer
+        """);
+  }
+
+  static ObjectNode controllerRevision() {
+    return yaml("""
+        apiVersion: apps/v1
+        kind: ControllerRevision
+        metadata: {name: web-5d8f7c9b4, namespace: default}
+        revision: 1
+        data: {spec: {template: {metadata: {labels: {app: web}}}}}
+        """);
+  }
+
   /** Sets a value at a dotted path (creating objects on the way) and returns the object. */
   static ObjectNode with(ObjectNode object, String path, Object value) {
     String[] parts = path.split("\\.");

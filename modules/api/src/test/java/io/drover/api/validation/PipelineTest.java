@@ -81,6 +81,11 @@ class PipelineTest {
         case "DaemonSet" -> Manifests.daemonSet();
         case "CronJob" -> Manifests.cronJob();
         case "PodDisruptionBudget" -> Manifests.podDisruptionBudget();
+        case "StatefulSet" -> Manifests.statefulSet();
+        case "PersistentVolumeClaim" -> Manifests.persistentVolumeClaim();
+        case "PersistentVolume" -> Manifests.persistentVolume();
+        case "StorageClass" -> Manifests.storageClass();
+        case "ControllerRevision" -> Manifests.controllerRevision();
         default -> Manifests.replicaSet();
       };
       ObjectNode once = admit(type, object);

@@ -17,11 +17,16 @@ public record Profile(List<FilterPlugin> filters, List<WeightedScore> scores) {
    * NodeResourcesFit (LeastAllocated) 1, spreading 2 (as PodTopologySpread), NodeResourcesBalancedAllocation 1.
    */
   public static Profile defaults() {
+    return defaults(VolumeBinding.Lookup.NONE);
+  }
+
+  /** The defaults with the VolumeBinding filter reading claims, volumes and classes through {@code volumes}. */
+  public static Profile defaults(VolumeBinding.Lookup volumes) {
     TaintToleration taints = new TaintToleration();
     NodeAffinity affinity = new NodeAffinity();
     return new Profile(
         List.of(new NodeUnschedulable(), new NodeName(), taints, affinity, new NodePorts(), new NodeResourcesFit(),
-            new InterPodAffinity()),
+            new VolumeBinding(volumes), new InterPodAffinity()),
         List.of(new WeightedScore(taints, 3), new WeightedScore(affinity, 2),
             new WeightedScore(new NodeResourcesLeastAllocated(), 1), new WeightedScore(new ControllerSpread(), 2),
             new WeightedScore(new NodeResourcesBalancedAllocation(), 1)));

@@ -99,6 +99,7 @@ public final class SchedulerActor {
     private final java.util.function.Predicate<String> ownsPod;
     private final Clock clock;
     private final Duration askTimeout = Duration.ofSeconds(10);
+    private final VolumeBinding.Lookup volumes;
 
     /** Pods waiting for a cycle, in arrival order. */
     private final LinkedHashSet<String> ready = new LinkedHashSet<>();
@@ -126,6 +127,22 @@ public final class SchedulerActor {
       this.events = events;
       this.ownsPod = ownsPod;
       this.clock = clock;
+      this.volumes = new VolumeBinding.Lookup() {
+        @Override
+        public java.util.Optional<JsonNode> claim(String namespace, String name) {
+          return store.get(ResourceRegistry.PERSISTENT_VOLUME_CLAIM, namespace, name).map(StoredObject::object);
+        }
+
+        @Override
+        public java.util.Optional<JsonNode> volume(String name) {
+          return store.get(ResourceRegistry.PERSISTENT_VOLUME, "", name).map(StoredObject::object);
+        }
+
+        @Override
+        public java.util.Optional<JsonNode> storageClass(String name) {
+          return store.get(ResourceRegistry.STORAGE_CLASS, "", name).map(StoredObject::object);
+        }
+      };
     }
 
     Behavior<Command> behavior(List<UniqueKillSwitch> follows) {
@@ -226,7 +243,7 @@ public final class SchedulerActor {
         return CompletableFuture.completedFuture(new Skipped(false));
       }
       ObjectNode pod = stored.object();
-      ScheduleResult result = Scheduler.schedule(pod, nodeInfos(), Profile.defaults());
+      ScheduleResult result = Scheduler.schedule(pod, nodeInfos(), Profile.defaults(volumes));
       if (result.rankedNodes().isEmpty()) {
         return markUnschedulable(stored, result.failureMessage());
       }
@@ -246,16 +263,35 @@ public final class SchedulerActor {
             if (reply instanceof NodeAllocationEntity.Refused) {
               return reserveAndBind(pod, ranked, index + 1, result); // someone else took the room first
             }
-            return service.bind(pod.namespace(), pod.name(), node).handle((bound, error) -> {
+            java.util.concurrent.atomic.AtomicBoolean claimsSelected = new java.util.concurrent.atomic.AtomicBoolean();
+            return selectNode(pod.object(), node).thenCompose(v -> {
+              claimsSelected.set(true);
+              return service.bind(pod.namespace(), pod.name(), node);
+            }).handle((bound, error) -> {
               if (error != null) {
-                release(node, pod.key()); // bound elsewhere meanwhile, or gone
-                return (Outcome) new Skipped(false);
+                release(node, pod.key()); // bound elsewhere meanwhile, or gone; or a claim changed: try again
+                return (Outcome) new Skipped(!claimsSelected.get());
               }
               events.normal(bound.object(), "Scheduled", "Successfully assigned " + pod.namespace() + "/"
                   + pod.name() + " to " + node);
               return (Outcome) new Bound(node, pod.object());
             });
           }, ctx.getExecutionContext());
+    }
+
+    /**
+     * Volume binding's PreBind: each unbound WaitForFirstConsumer claim is annotated with the chosen node, whose
+     * agent then provisions the volume (the pod waits on its node until the claim is bound).
+     */
+    private CompletionStage<Void> selectNode(ObjectNode pod, String node) {
+      CompletableFuture<?>[] writes = VolumeBinding.claimsToProvision(pod, volumes).stream().map(claim -> {
+        ObjectNode updated = claim.deepCopy();
+        Json.object(Json.object(updated, "metadata"), "annotations").put(VolumeBinding.SELECTED_NODE, node);
+        return service.update(ResourceRegistry.PERSISTENT_VOLUME_CLAIM, Json.text(claim, "metadata.namespace"),
+            Json.text(claim, "metadata.name"), updated, ObjectEntity.Scope.MAIN, WriteOptions.DEFAULT)
+            .toCompletableFuture();
+      }).toArray(CompletableFuture[]::new);
+      return CompletableFuture.allOf(writes);
     }
 
     private CompletionStage<Outcome> markUnschedulable(StoredObject pod, String message) {

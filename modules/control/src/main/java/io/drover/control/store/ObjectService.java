@@ -73,6 +73,7 @@ public final class ObjectService {
       }
       List<String> warnings = checkFields(type, object, options);
       meta.remove("uid"); // the server gives uids (the create strategy may give one now, the entity otherwise)
+      if (type == ResourceRegistry.PERSISTENT_VOLUME_CLAIM) defaultStorageClass(object);
       ObjectNode admitted = CreateStrategy.prepareForCreate(type, Admission.applyDefaults(type, object));
       Admission.validate(type, admitted, null);
       String name = Json.text(admitted, "metadata.name");
@@ -81,6 +82,21 @@ public final class ObjectService {
       return ask(key, replyTo -> new ObjectEntity.Create(admitted, options.dryRun(), replyTo))
           .thenCompose(result -> finish(type, name, key, result, options, true, warnings));
     });
+  }
+
+  /**
+   * The DefaultStorageClass admission plugin: a claim that names no class (the field absent, not "") gets the
+   * class annotated storageclass.kubernetes.io/is-default-class, the newest if several are.
+   */
+  private void defaultStorageClass(ObjectNode claim) {
+    ObjectNode spec = Json.object(claim, "spec");
+    if (spec.hasNonNull("storageClassName")) return;
+    store.list(ResourceRegistry.STORAGE_CLASS, null).items().stream()
+        .filter(c -> "true".equals(c.object().path("metadata").path("annotations")
+            .path("storageclass.kubernetes.io/is-default-class").asText("")))
+        .max(java.util.Comparator.comparing((StoredObject c) -> String.valueOf(Json.text(c.object(),
+            "metadata.creationTimestamp"))).thenComparing(StoredObject::name))
+        .ifPresent(c -> spec.put("storageClassName", c.name()));
   }
 
   // --- update (PUT) ---

@@ -37,7 +37,7 @@ public final class WorkloadDispatcher {
       service.store().follow(o -> o.type() == ResourceRegistry.POD || o.type() == ResourceRegistry.REPLICA_SET
               || o.type() == ResourceRegistry.DEPLOYMENT || o.type() == ResourceRegistry.JOB
               || o.type() == ResourceRegistry.DAEMON_SET || o.type() == ResourceRegistry.NODE
-              || o.type() == ResourceRegistry.CRON_JOB, e -> ctx.getSelf().tell(new Changed(e)), ctx.getSystem());
+              || o.type() == ResourceRegistry.CRON_JOB || o.type() == ResourceRegistry.STATEFUL_SET, e -> ctx.getSelf().tell(new Changed(e)), ctx.getSystem());
       Pokes pokes = new Pokes(sharding, ownedHere);
       return Behaviors.receive(Command.class)
           .onMessage(Changed.class, c -> {
@@ -55,6 +55,8 @@ public final class WorkloadDispatcher {
                 .forEach(d -> pokes.daemonSet(d.namespace(), d.name()));
             service.store().list(ResourceRegistry.CRON_JOB, null).items()
                 .forEach(c -> pokes.cronJob(c.namespace(), c.name()));
+            service.store().list(ResourceRegistry.STATEFUL_SET, null).items()
+                .forEach(s -> pokes.statefulSet(s.namespace(), s.name()));
             return Behaviors.same();
           })
           .build();
@@ -79,6 +81,10 @@ public final class WorkloadDispatcher {
     }
     if (type == ResourceRegistry.DAEMON_SET) {
       pokes.daemonSet(object.namespace(), object.name());
+      return;
+    }
+    if (type == ResourceRegistry.STATEFUL_SET) {
+      pokes.statefulSet(object.namespace(), object.name());
       return;
     }
     if (type == ResourceRegistry.NODE) {
@@ -108,13 +114,16 @@ public final class WorkloadDispatcher {
       return;
     }
     // A pod.
-    for (String kind : List.of("ReplicaSet", "Job", "DaemonSet")) {
+    for (String kind : List.of("ReplicaSet", "Job", "DaemonSet", "StatefulSet")) {
       pokeOwner(object.object(), object.namespace(), kind, pokes);
       if (event.previous() != null) pokeOwner(event.previous().object(), object.namespace(), kind, pokes);
     }
     if (Owners.controllerRef(object.object()).isEmpty() && event.type() != WatchEvent.Type.DELETED) {
       for (StoredObject rs : service.store().list(ResourceRegistry.REPLICA_SET, object.namespace()).items()) {
         if (selects(rs.object(), object.object())) pokes.replicaSet(rs.namespace(), rs.name());
+      }
+      for (StoredObject set : service.store().list(ResourceRegistry.STATEFUL_SET, object.namespace()).items()) {
+        if (selects(set.object(), object.object())) pokes.statefulSet(set.namespace(), set.name());
       }
     }
   }
@@ -135,6 +144,7 @@ public final class WorkloadDispatcher {
         case "Job" -> pokes.job(namespace, ref.path("name").asText());
         case "DaemonSet" -> pokes.daemonSet(namespace, ref.path("name").asText());
         case "CronJob" -> pokes.cronJob(namespace, ref.path("name").asText());
+        case "StatefulSet" -> pokes.statefulSet(namespace, ref.path("name").asText());
         default -> pokes.deployment(namespace, ref.path("name").asText());
       }
     });
@@ -152,6 +162,12 @@ public final class WorkloadDispatcher {
       if (!ownedHere.test(ResourceRegistry.DAEMON_SET.objectKey(namespace, name))) return;
       sharding.entityRefFor(DaemonSetController.ENTITY_TYPE_KEY, DaemonSetController.entityId(namespace, name))
           .tell(new DaemonSetController.Reconcile());
+    }
+
+    void statefulSet(String namespace, String name) {
+      if (!ownedHere.test(ResourceRegistry.STATEFUL_SET.objectKey(namespace, name))) return;
+      sharding.entityRefFor(StatefulSetController.ENTITY_TYPE_KEY, StatefulSetController.entityId(namespace, name))
+          .tell(new StatefulSetController.Reconcile());
     }
 
     void cronJob(String namespace, String name) {
