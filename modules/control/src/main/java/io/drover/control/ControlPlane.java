@@ -106,6 +106,8 @@ public final class ControlPlane {
       JobController.init(system, service, config.getDuration("controllers.job-backoff-initial"), Clock.systemUTC());
       system.systemActorOf(DisruptionBudgets.statusWriter(service, ownedHere(system), java.time.Duration.ofSeconds(1)),
           "disruption-budgets", Props.empty());
+      system.systemActorOf(io.drover.control.storage.ClaimProtection.create(service, ownedHere(system),
+          java.time.Duration.ofSeconds(5)), "pvc-protection", Props.empty());
       system.systemActorOf(WorkloadDispatcher.create(service, ownedHere(system),
           config.getDuration("controllers.resync-interval")), "workload-dispatcher", Props.empty());
       return plane.ensureBuiltInNamespaces().thenCompose(v -> plane.ensureDefaultStorageClass());

@@ -169,7 +169,7 @@ class StatefulSetsTest {
   }
 
   @Test
-  void deletedClaimsGiveTheirVolumeBack() throws Exception {
+  void aClaimInUseStaysUntilItsPodGoesThenItsVolumeIsDeleted() throws Exception {
     kubectl.runWithInput("""
         apiVersion: v1
         kind: PersistentVolumeClaim
@@ -183,25 +183,35 @@ class StatefulSetsTest {
         metadata: {name: writer}
         spec:
           terminationGracePeriodSeconds: 1
-          restartPolicy: Never
           containers:
           - name: main
             image: busybox
-            command: ["sh", "-c", "echo data > /scratch/f"]
+            command: ["sh", "-c", "echo data > /scratch/f; sleep 3600"]
             volumeMounts: [{name: s, mountPath: /scratch}]
           volumes: [{name: s, persistentVolumeClaim: {claimName: scratch}}]
         """, "apply", "-f", "-").assertOk();
     Polling.await(() -> kubectl.run("get", "pod", "writer", "-o", "jsonpath={.status.phase}").stdout()
-        .equals("Succeeded"), DEADLINE, "writer done");
+        .equals("Running"), DEADLINE, "writer running");
     String volume = kubectl.run("get", "pvc", "scratch", "-o", "jsonpath={.spec.volumeName}").assertOk().stdout();
     Path dir = Path.of(kubectl.run("get", "pv", volume, "-o", "jsonpath={.spec.local.path}").assertOk().stdout());
+    Polling.await(() -> Files.exists(dir.resolve("f")), DEADLINE, "the file in the volume's directory");
     assertEquals("data", Files.readString(dir.resolve("f")).trim());
     String pv = kubectl.run("get", "pv", volume).assertOk().stdout();
     assertTrue(pv.lines().anyMatch(l -> l.matches(volume + "\\s+10Mi\\s+RWO\\s+Delete\\s+Bound\\s+default/scratch\\s+"
         + "local-path\\s+<none>\\s+\\S+.*")), pv);
 
+    // In use: the claim is Terminating, and the volume and its data stay.
+    kubectl.run("delete", "pvc", "scratch", "--wait=false").assertOk();
+    String claim = Polling.await(() -> {
+      String table = kubectl.run("get", "pvc", "scratch").stdout();
+      return table.contains("Terminating") ? table : null;
+    }, DEADLINE, "claim terminating");
+    assertTrue(claim.contains(volume), claim);
+    assertTrue(Files.exists(dir.resolve("f")));
+    assertEquals("data", kubectl.run("exec", "writer", "--", "cat", "/scratch/f").assertOk().stdout().trim());
+
     kubectl.run("delete", "pod", "writer").assertOk();
-    kubectl.run("delete", "pvc", "scratch", "--timeout=60s").assertOk();
+    Polling.await(() -> kubectl.run("get", "pvc", "scratch").exitCode() != 0, DEADLINE, "claim gone");
     Polling.await(() -> kubectl.run("get", "pv", volume).exitCode() != 0 && !Files.exists(dir), DEADLINE,
         "volume and its directory deleted");
   }

@@ -31,7 +31,7 @@ final class StoragePrinters {
             ageColumn()),
         "PersistentVolumeClaim", List.of(
             nameColumn(),
-            column("Status", "The phase of the claim.", (o, now) -> text(o, "status.phase")),
+            column("Status", "The phase of the claim.", (o, now) -> phase(o)),
             column("Volume", "The PersistentVolume bound to the claim.", (o, now) -> text(o, "spec.volumeName")),
             column("Capacity", "The storage the bound volume has.", (o, now) -> text(o, "status.capacity.storage")),
             column("Access Modes", "The access modes of the bound volume.",
@@ -48,7 +48,7 @@ final class StoragePrinters {
                 (o, now) -> accessModes(o.path("spec").path("accessModes"))),
             column("Reclaim Policy", "What happens to the volume when its claim is released.",
                 (o, now) -> text(o, "spec.persistentVolumeReclaimPolicy")),
-            column("Status", "The phase of the volume.", (o, now) -> text(o, "status.phase")),
+            column("Status", "The phase of the volume.", (o, now) -> phase(o)),
             column("Claim", "The claim bound to the volume.", (o, now) -> claim(o)),
             column("StorageClass", "StorageClass of the pv", (o, now) -> text(o, "spec.storageClassName")),
             column("VolumeAttributesClass", "VolumeAttributesClass of the pv",
@@ -66,6 +66,11 @@ final class StoragePrinters {
             column("AllowVolumeExpansion", "Indicates whether the storage class allow volume expand.",
                 (o, now) -> Boolean.toString(o.path("allowVolumeExpansion").asBoolean(false))),
             ageColumn()));
+  }
+
+  /** The phase, or Terminating once deleted (while a finalizer keeps the object). */
+  private static String phase(JsonNode object) {
+    return object.path("metadata").has("deletionTimestamp") ? "Terminating" : text(object, "status.phase");
   }
 
   /** storageclass.kubernetes.io/is-default-class: "true" marks the class claims without one get. */

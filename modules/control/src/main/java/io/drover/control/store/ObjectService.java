@@ -85,10 +85,18 @@ public final class ObjectService {
   }
 
   /**
-   * The DefaultStorageClass admission plugin: a claim that names no class (the field absent, not "") gets the
+   * The StorageObjectInUseProtection and DefaultStorageClass admission plugins. DefaultStorageClass: a claim that names no class (the field absent, not "") gets the
    * class annotated storageclass.kubernetes.io/is-default-class, the newest if several are.
    */
   private void defaultStorageClass(ObjectNode claim) {
+    // StorageObjectInUseProtection: the claim stays while a pod uses it (see control.storage.ClaimProtection).
+    com.fasterxml.jackson.databind.node.ArrayNode finalizers = Json.object(claim, "metadata")
+        .withArrayProperty("finalizers");
+    boolean protectedAlready = false;
+    for (com.fasterxml.jackson.databind.JsonNode f : finalizers) {
+      protectedAlready |= "kubernetes.io/pvc-protection".equals(f.asText());
+    }
+    if (!protectedAlready) finalizers.add("kubernetes.io/pvc-protection");
     ObjectNode spec = Json.object(claim, "spec");
     if (spec.hasNonNull("storageClassName")) return;
     store.list(ResourceRegistry.STORAGE_CLASS, null).items().stream()
