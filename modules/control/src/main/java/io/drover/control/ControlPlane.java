@@ -108,6 +108,8 @@ public final class ControlPlane {
           "disruption-budgets", Props.empty());
       system.systemActorOf(io.drover.control.storage.ClaimProtection.create(service, ownedHere(system),
           java.time.Duration.ofSeconds(5)), "pvc-protection", Props.empty());
+      system.systemActorOf(io.drover.control.storage.VolumeBinder.create(service, ownedHere(system),
+          java.time.Duration.ofSeconds(10)), "volume-binder", Props.empty());
       system.systemActorOf(WorkloadDispatcher.create(service, ownedHere(system),
           config.getDuration("controllers.resync-interval")), "workload-dispatcher", Props.empty());
       return plane.ensureBuiltInNamespaces().thenCompose(v -> plane.ensureDefaultStorageClass());

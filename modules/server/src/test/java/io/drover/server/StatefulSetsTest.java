@@ -217,6 +217,52 @@ class StatefulSetsTest {
   }
 
   @Test
+  void aStaticHostPathVolumeIsBoundToAClaimWithoutAClass() throws Exception {
+    Path hostDir = member.dataDir().resolve("static-volume");
+    kubectl.runWithInput("""
+        apiVersion: v1
+        kind: PersistentVolume
+        metadata: {name: static-1}
+        spec:
+          capacity: {storage: 1Gi}
+          accessModes: [ReadWriteOnce]
+          persistentVolumeReclaimPolicy: Retain
+          storageClassName: ""
+          hostPath: {path: %s}
+        ---
+        apiVersion: v1
+        kind: PersistentVolumeClaim
+        metadata: {name: manual}
+        spec:
+          storageClassName: ""
+          accessModes: [ReadWriteOnce]
+          resources: {requests: {storage: 100Mi}}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: static-writer}
+        spec:
+          restartPolicy: Never
+          containers:
+          - name: main
+            image: busybox
+            command: ["sh", "-c", "echo static > /v/f"]
+            volumeMounts: [{name: v, mountPath: /v}]
+          volumes: [{name: v, persistentVolumeClaim: {claimName: manual}}]
+        """.formatted(hostDir), "apply", "-f", "-").assertOk();
+    Polling.await(() -> kubectl.run("get", "pod", "static-writer", "-o", "jsonpath={.status.phase}").stdout()
+        .equals("Succeeded"), DEADLINE, "static writer done");
+    assertEquals("static-1 Bound 1Gi", kubectl.run("get", "pvc", "manual", "-o",
+        "jsonpath={.spec.volumeName} {.status.phase} {.status.capacity.storage}").assertOk().stdout());
+    assertEquals("static", Files.readString(hostDir.resolve("f")).trim());
+    kubectl.run("delete", "pod", "static-writer").assertOk();
+    kubectl.run("delete", "pvc", "manual").assertOk();
+    Polling.await(() -> kubectl.run("get", "pv", "static-1", "-o", "jsonpath={.status.phase}").stdout()
+        .equals("Released"), DEADLINE, "a Retain volume is Released, its data kept");
+    assertTrue(Files.exists(hostDir.resolve("f")));
+  }
+
+  @Test
   void badStatefulSetsAndClaimsAreRefusedWithTheirFields() {
     var result = kubectl.runWithInput("""
         apiVersion: apps/v1
