@@ -81,6 +81,7 @@ class PipelineTest {
         case "DaemonSet" -> Manifests.daemonSet();
         case "CronJob" -> Manifests.cronJob();
         case "PodDisruptionBudget" -> Manifests.podDisruptionBudget();
+        case "HorizontalPodAutoscaler" -> Manifests.horizontalPodAutoscaler();
         default -> Manifests.replicaSet();
       };
       ObjectNode once = admit(type, object);
