@@ -7,6 +7,7 @@ import io.drover.api.ApiException;
 import io.drover.api.Json;
 import io.drover.api.discovery.Discovery;
 import io.drover.api.openapi.OpenApi;
+import io.drover.control.metrics.PodMetricsSource;
 import io.drover.control.store.ObjectService;
 import java.time.Clock;
 import java.time.Duration;
@@ -38,6 +39,7 @@ public final class ApiServer {
 
   private final ActorSystem<?> system;
   private final ResourceHandler resources;
+  private final MetricsApi metrics;
   private final long maxBodyBytes;
   private final Duration requestTimeout;
 
@@ -48,10 +50,16 @@ public final class ApiServer {
     this.requestTimeout = config.getDuration("request-timeout");
     this.resources = new ResourceHandler(system, service, agent, config.getDuration("max-watch-timeout"),
         config.getInt("max-list-limit"), Clock.systemUTC());
+    this.metrics = new MetricsApi(system, service, agent, config.getDuration("metrics-scrape-timeout"));
     OpenApi.v3Index(); // built once now rather than on the first kubectl apply
     Duration bookmarkInterval = config.getDuration("bookmark-interval");
     system.scheduler().scheduleAtFixedRate(bookmarkInterval, bookmarkInterval, service.store()::bookmark,
         system.executionContext());
+  }
+
+  /** The pods' usage as metrics.k8s.io serves it, for the autoscaler. */
+  public PodMetricsSource metrics() {
+    return metrics;
   }
 
   public CompletionStage<ServerBinding> bind(String host, int port) {
@@ -116,7 +124,18 @@ public final class ApiServer {
         }
         if (segments.length == 2) return done(found(Discovery.apiGroup(segments[1])));
         if (segments.length == 3) return done(found(Discovery.resourceList(segments[1], segments[2])));
+        if (segments[1].equals("metrics.k8s.io") && segments[2].equals("v1beta1")) {
+          request.discardEntityBytes(system);
+          return metrics.handle(request, Arrays.copyOfRange(segments, 3, segments.length));
+        }
         return resource(request, segments[1], segments[2], Arrays.copyOfRange(segments, 3, segments.length));
+      case "drover":
+        // Between members: GET /drover/v1/nodes/NODE/usage, what this member's agent measured (MetricsApi).
+        if (get && segments.length == 5 && segments[1].equals("v1") && segments[2].equals("nodes")
+            && segments[4].equals("usage")) {
+          return done(metrics.usage(segments[3]));
+        }
+        return done(notFound());
       default:
         return done(notFound());
     }
