@@ -40,6 +40,7 @@ public final class ApiServer {
   private final ActorSystem<?> system;
   private final ResourceHandler resources;
   private final MetricsApi metrics;
+  private final AutoscalingV1 autoscalingV1;
   private final long maxBodyBytes;
   private final Duration requestTimeout;
 
@@ -50,6 +51,7 @@ public final class ApiServer {
     this.requestTimeout = config.getDuration("request-timeout");
     this.resources = new ResourceHandler(system, service, agent, config.getDuration("max-watch-timeout"),
         config.getInt("max-list-limit"), Clock.systemUTC());
+    this.autoscalingV1 = new AutoscalingV1(system, resources, requestTimeout.toMillis());
     this.metrics = new MetricsApi(system, service, agent, config.getDuration("metrics-scrape-timeout"));
     OpenApi.v3Index(); // built once now rather than on the first kubectl apply
     Duration bookmarkInterval = config.getDuration("bookmark-interval");
@@ -142,21 +144,29 @@ public final class ApiServer {
   }
 
   private CompletionStage<HttpResponse> resource(HttpRequest request, String group, String version, String[] rest) {
+    if (AutoscalingV1.serves(group, version, rest)) {
+      return withBody(request, body -> autoscalingV1.handle(request, rest, body));
+    }
     Optional<ResourcePath> path = ResourcePath.parse(group, version, rest);
     if (path.isEmpty()) return done(notFound());
+    return withBody(request, body -> resources.handle(request, path.get(), body));
+  }
+
+  /** Reads the body of a write (bounded by max-body-bytes) and hands it on; reads get an empty one. */
+  private CompletionStage<HttpResponse> withBody(HttpRequest request,
+      Function<byte[], CompletionStage<HttpResponse>> handler) {
     String method = request.method().value();
     boolean hasBody = method.equals("POST") || method.equals("PUT") || method.equals("PATCH")
         || method.equals("DELETE");
     if (!hasBody) {
       request.discardEntityBytes(system);
-      return resources.handle(request, path.get(), new byte[0]);
+      return handler.apply(new byte[0]);
     }
     // Continue on the actor system's dispatcher: Pekko's stage would otherwise run it on the common pool, which
     // on a 2-core machine starts a new thread per task.
     return request.entity().withSizeLimit(maxBodyBytes)
         .toStrict(requestTimeout.toMillis(), system)
-        .thenComposeAsync(strict -> resources.handle(request, path.get(), strict.getData().toArray()),
-            system.executionContext());
+        .thenComposeAsync(strict -> handler.apply(strict.getData().toArray()), system.executionContext());
   }
 
   /** Aggregated discovery when the client asks for it (with the exact Content-Type it expects), else legacy. */
