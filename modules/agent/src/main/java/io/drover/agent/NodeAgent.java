@@ -7,11 +7,14 @@ import io.drover.agent.pod.RestartBackoff;
 import io.drover.agent.runtime.ContainerRuntime;
 import io.drover.agent.runtime.ContainerState;
 import io.drover.agent.runtime.ExecSession;
+import io.drover.agent.stats.HostCounters;
+import io.drover.agent.stats.UsageSampler;
 import io.drover.api.ApiException;
 import io.drover.api.Json;
 import io.drover.api.ResourceRegistry;
 import io.drover.api.ResourceType;
 import io.drover.control.event.EventRecorder;
+import io.drover.control.metrics.NodeUsage;
 import io.drover.control.node.NodeAllocationEntity;
 import io.drover.control.store.ObjectEntity;
 import io.drover.control.store.ObjectService;
@@ -58,7 +61,7 @@ public final class NodeAgent implements PodIo {
   /** Settings from drover.agent (see config/application.conf). */
   public record Settings(String nodeName, String internalIp, int maxPods, Duration heartbeatInterval,
       Duration podResyncInterval, Duration backoffInitial, Duration backoffMax, long logMaxBytes, int logMaxFiles,
-      Path dataDir, List<String> roles, int apiPort) {
+      Path dataDir, List<String> roles, int apiPort, Duration metricsResolution) {
 
     /**
      * @param apiPort the port this member serves the API on: published as the Node's kubelet endpoint, where other
@@ -77,7 +80,7 @@ public final class NodeAgent implements PodIo {
           config.getDuration("heartbeat-interval"), config.getDuration("pod-resync-interval"),
           config.getDuration("restart-backoff-initial"), config.getDuration("restart-backoff-max"),
           config.getBytes("container-log-max-size"), config.getInt("container-log-max-files"),
-          dataDir.resolve("agent"), roles, apiPort);
+          dataDir.resolve("agent"), roles, apiPort, config.getDuration("metrics-resolution"));
     }
   }
 
@@ -85,11 +88,13 @@ public final class NodeAgent implements PodIo {
   private final ObjectService service;
   private final ContainerRuntime runtime;
   private final Map<String, PodRun> runs = new ConcurrentHashMap<>();
+  private final UsageSampler usage;
 
   private NodeAgent(Settings settings, ObjectService service, ContainerRuntime runtime) {
     this.settings = settings;
     this.service = service;
     this.runtime = runtime;
+    this.usage = new UsageSampler(settings.nodeName(), runtime::stats, HostCounters::read);
   }
 
   /** Starts the agent's actor; registration and pod work begin at once. */
@@ -133,6 +138,23 @@ public final class NodeAgent implements PodIo {
     return runtime.exec(id, command, tty);
   }
 
+  @Override
+  public Optional<NodeUsage> usage() {
+    return usage.summary();
+  }
+
+  /** Reads the usage counters of the node and of every running container (on the blocking dispatcher). */
+  private void sampleUsage() {
+    List<UsageSampler.RunningPod> pods = new ArrayList<>();
+    for (StoredObject pod : service.store().list(ResourceRegistry.POD, null).items()) {
+      String uid = Json.text(pod.object(), "metadata.uid");
+      PodRun run = runs.get(uid);
+      if (run == null || !settings.nodeName().equals(Json.text(pod.object(), "spec.nodeName"))) continue;
+      pods.add(new UsageSampler.RunningPod(pod.namespace(), pod.name(), uid, Map.copyOf(run.runningIds)));
+    }
+    usage.sample(Clock.systemUTC().instant(), pods);
+  }
+
   /** Stops and removes every container this node runs (for tests and for decommissioning a node). */
   public void stopAllContainers() {
     List<ContainerState> containers = runtime.list();
@@ -162,6 +184,8 @@ public final class NodeAgent implements PodIo {
 
   private record CleanOrphans() implements Command {}
 
+  private record SampleUsage() implements Command {}
+
   private record WorkerStopped(String uid) implements Command {}
 
   private Behavior<Command> behavior() {
@@ -173,6 +197,7 @@ public final class NodeAgent implements PodIo {
       register(ctx, machine);
       timers.startTimerWithFixedDelay(new Heartbeat(), settings.heartbeatInterval());
       timers.startTimerWithFixedDelay(new CleanOrphans(), Duration.ofSeconds(30));
+      timers.startTimerWithFixedDelay(new SampleUsage(), settings.metricsResolution());
       ActorRef<Command> self = ctx.getSelf();
       UniqueKillSwitch follow = service.store().follow(o -> o.type() == ResourceRegistry.POD
               && settings.nodeName().equals(Json.text(o.object(), "spec.nodeName")),
@@ -199,6 +224,16 @@ public final class NodeAgent implements PodIo {
           })
           .onMessage(CleanOrphans.class, c -> {
             blocking.execute(this::removeOrphans);
+            return Behaviors.same();
+          })
+          .onMessage(SampleUsage.class, c -> {
+            blocking.execute(() -> {
+              try {
+                sampleUsage();
+              } catch (RuntimeException e) {
+                log.debug("sampling usage failed", e);
+              }
+            });
             return Behaviors.same();
           })
           .onMessage(PodEvent.class, message -> {

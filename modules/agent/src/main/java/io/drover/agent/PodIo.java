@@ -8,8 +8,8 @@ import java.util.Optional;
 
 /**
  * What the API needs from the node agent that runs a pod: where its logs are, whether a container is running,
- * and a way to run a command in it. Implemented by the agent of this member; pods on other members' nodes are
- * reached through their member (multi-member work).
+ * a way to run a command in it, and the usage it measured (the kubelet's stats summary). Implemented by the agent
+ * of this member; pods on other members' nodes are reached through their member.
  */
 public interface PodIo {
   /** The node this member's agent runs. */
@@ -20,6 +20,9 @@ public interface PodIo {
 
   /** Whether the container's current run is still running. */
   boolean isRunning(String namespace, String name, String uid, String container);
+
+  /** What this agent last measured of its node and pods (empty until it sampled twice). */
+  Optional<io.drover.control.metrics.NodeUsage> usage();
 
   /** Runs a command in a running container. */
   ExecSession exec(String namespace, String name, String uid, String container, List<String> command, boolean tty)

@@ -14,8 +14,11 @@ import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.metrics.v1beta1.NodeMetrics;
+import io.fabric8.kubernetes.api.model.metrics.v1beta1.PodMetrics;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import java.util.ArrayList;
@@ -67,10 +70,22 @@ public final class ResourceRegistry {
       PersistentVolumeClaim.class);
   public static final ResourceType STORAGE_CLASS = new ResourceType("storage.k8s.io", "v1", "StorageClass",
       "storageclasses", "storageclass", false, List.of("sc"), List.of(), List.of(), StorageClass.class);
+  public static final ResourceType HORIZONTAL_POD_AUTOSCALER = new ResourceType("autoscaling", "v2",
+      "HorizontalPodAutoscaler", "horizontalpodautoscalers", "horizontalpodautoscaler", true, List.of("hpa"),
+      List.of("all"), List.of("status"), HorizontalPodAutoscaler.class);
 
   public static final List<ResourceType> ALL = List.of(NAMESPACE, NODE, CONFIG_MAP, SECRET, POD, EVENT, SERVICE,
       PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM, DEPLOYMENT, REPLICA_SET, STATEFUL_SET, DAEMON_SET,
-      CONTROLLER_REVISION, JOB, CRON_JOB, POD_DISRUPTION_BUDGET, STORAGE_CLASS);
+      CONTROLLER_REVISION, JOB, CRON_JOB, POD_DISRUPTION_BUDGET, HORIZONTAL_POD_AUTOSCALER, STORAGE_CLASS);
+
+  /** metrics.k8s.io: resource usage measured by the node agents, computed on each read and never stored. */
+  public static final ResourceType NODE_METRICS = new ResourceType("metrics.k8s.io", "v1beta1", "NodeMetrics",
+      "nodes", "", false, List.of(), List.of(), List.of(), NodeMetrics.class);
+  public static final ResourceType POD_METRICS = new ResourceType("metrics.k8s.io", "v1beta1", "PodMetrics",
+      "pods", "", true, List.of(), List.of(), List.of(), PodMetrics.class);
+
+  /** Kinds served read-only (get and list) and not stored: in discovery, but not in {@link #ALL}. */
+  public static final List<ResourceType> READ_ONLY = List.of(NODE_METRICS, POD_METRICS);
 
   /** Group name to its versions' resources, core group first, in a stable order. */
   public static Map<String, List<ResourceType>> byGroup() {

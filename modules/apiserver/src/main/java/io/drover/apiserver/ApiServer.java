@@ -7,6 +7,7 @@ import io.drover.api.ApiException;
 import io.drover.api.Json;
 import io.drover.api.discovery.Discovery;
 import io.drover.api.openapi.OpenApi;
+import io.drover.control.metrics.PodMetricsSource;
 import io.drover.control.store.ObjectService;
 import java.time.Clock;
 import java.time.Duration;
@@ -38,6 +39,8 @@ public final class ApiServer {
 
   private final ActorSystem<?> system;
   private final ResourceHandler resources;
+  private final MetricsApi metrics;
+  private final AutoscalingV1 autoscalingV1;
   private final long maxBodyBytes;
   private final Duration requestTimeout;
 
@@ -48,10 +51,17 @@ public final class ApiServer {
     this.requestTimeout = config.getDuration("request-timeout");
     this.resources = new ResourceHandler(system, service, agent, config.getDuration("max-watch-timeout"),
         config.getInt("max-list-limit"), Clock.systemUTC());
+    this.autoscalingV1 = new AutoscalingV1(system, resources, requestTimeout.toMillis());
+    this.metrics = new MetricsApi(system, service, agent, config.getDuration("metrics-scrape-timeout"));
     OpenApi.v3Index(); // built once now rather than on the first kubectl apply
     Duration bookmarkInterval = config.getDuration("bookmark-interval");
     system.scheduler().scheduleAtFixedRate(bookmarkInterval, bookmarkInterval, service.store()::bookmark,
         system.executionContext());
+  }
+
+  /** The pods' usage as metrics.k8s.io serves it, for the autoscaler. */
+  public PodMetricsSource metrics() {
+    return metrics;
   }
 
   public CompletionStage<ServerBinding> bind(String host, int port) {
@@ -116,28 +126,47 @@ public final class ApiServer {
         }
         if (segments.length == 2) return done(found(Discovery.apiGroup(segments[1])));
         if (segments.length == 3) return done(found(Discovery.resourceList(segments[1], segments[2])));
+        if (segments[1].equals("metrics.k8s.io") && segments[2].equals("v1beta1")) {
+          request.discardEntityBytes(system);
+          return metrics.handle(request, Arrays.copyOfRange(segments, 3, segments.length));
+        }
         return resource(request, segments[1], segments[2], Arrays.copyOfRange(segments, 3, segments.length));
+      case "drover":
+        // Between members: GET /drover/v1/nodes/NODE/usage, what this member's agent measured (MetricsApi).
+        if (get && segments.length == 5 && segments[1].equals("v1") && segments[2].equals("nodes")
+            && segments[4].equals("usage")) {
+          return done(metrics.usage(segments[3]));
+        }
+        return done(notFound());
       default:
         return done(notFound());
     }
   }
 
   private CompletionStage<HttpResponse> resource(HttpRequest request, String group, String version, String[] rest) {
+    if (AutoscalingV1.serves(group, version, rest)) {
+      return withBody(request, body -> autoscalingV1.handle(request, rest, body));
+    }
     Optional<ResourcePath> path = ResourcePath.parse(group, version, rest);
     if (path.isEmpty()) return done(notFound());
+    return withBody(request, body -> resources.handle(request, path.get(), body));
+  }
+
+  /** Reads the body of a write (bounded by max-body-bytes) and hands it on; reads get an empty one. */
+  private CompletionStage<HttpResponse> withBody(HttpRequest request,
+      Function<byte[], CompletionStage<HttpResponse>> handler) {
     String method = request.method().value();
     boolean hasBody = method.equals("POST") || method.equals("PUT") || method.equals("PATCH")
         || method.equals("DELETE");
     if (!hasBody) {
       request.discardEntityBytes(system);
-      return resources.handle(request, path.get(), new byte[0]);
+      return handler.apply(new byte[0]);
     }
     // Continue on the actor system's dispatcher: Pekko's stage would otherwise run it on the common pool, which
     // on a 2-core machine starts a new thread per task.
     return request.entity().withSizeLimit(maxBodyBytes)
         .toStrict(requestTimeout.toMillis(), system)
-        .thenComposeAsync(strict -> resources.handle(request, path.get(), strict.getData().toArray()),
-            system.executionContext());
+        .thenComposeAsync(strict -> handler.apply(strict.getData().toArray()), system.executionContext());
   }
 
   /** Aggregated discovery when the client asks for it (with the exact Content-Type it expects), else legacy. */

@@ -92,17 +92,23 @@ final class NodeProxy {
     }
     StoredObject object = service.store().get(ResourceRegistry.NODE, "", node)
         .orElseThrow(() -> unavailable("the pod's node " + node + " is not registered"));
-    JsonNode status = object.object().path("status");
+    Endpoint endpoint = endpointOf(object.object());
+    if (endpoint == null) {
+      throw unavailable("node " + node + " publishes no endpoint for logs and exec (status.addresses InternalIP "
+          + "and status.daemonEndpoints.kubeletEndpoint.Port); its agent may still be starting");
+    }
+    return endpoint;
+  }
+
+  /** The member API a Node names (InternalIP and kubelet endpoint port), or null when it names none yet. */
+  static Endpoint endpointOf(JsonNode node) {
+    JsonNode status = node.path("status");
     int port = status.path("daemonEndpoints").path("kubeletEndpoint").path("Port").asInt(0);
     String host = null;
     for (JsonNode address : status.path("addresses")) {
       if ("InternalIP".equals(address.path("type").asText())) host = address.path("address").asText();
     }
-    if (host == null || host.isEmpty() || port <= 0) {
-      throw unavailable("node " + node + " publishes no endpoint for logs and exec (status.addresses InternalIP "
-          + "and status.daemonEndpoints.kubeletEndpoint.Port); its agent may still be starting");
-    }
-    return new Endpoint(host, port);
+    return host == null || host.isEmpty() || port <= 0 ? null : new Endpoint(host, port);
   }
 
   private static String relative(HttpRequest request) {

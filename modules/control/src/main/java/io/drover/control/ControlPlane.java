@@ -6,10 +6,12 @@ import io.drover.api.Json;
 import io.drover.api.ResourceRegistry;
 import io.drover.control.event.EventRecorder;
 import io.drover.control.gc.GarbageCollector;
+import io.drover.control.metrics.PodMetricsSource;
 import io.drover.control.workload.CronJobController;
 import io.drover.control.workload.DaemonSetController;
 import io.drover.control.workload.DeploymentController;
 import io.drover.control.workload.DisruptionBudgets;
+import io.drover.control.workload.HorizontalPodAutoscalerController;
 import io.drover.control.workload.JobController;
 import io.drover.control.workload.ReplicaSetController;
 import io.drover.control.workload.StatefulSetController;
@@ -66,6 +68,11 @@ public final class ControlPlane {
   }
 
   public static CompletionStage<ControlPlane> start(ActorSystem<?> system) {
+    return start(system, PodMetricsSource.NONE);
+  }
+
+  /** @param metrics where the HorizontalPodAutoscaler controller reads pods' usage */
+  public static CompletionStage<ControlPlane> start(ActorSystem<?> system, PodMetricsSource metrics) {
     Config config = system.settings().config().getConfig("drover");
     ObjectStore store = new ObjectStore(config.getInt("store.watch-window-events"),
         config.getInt("store.watcher-buffer-events"));
@@ -104,6 +111,8 @@ public final class ControlPlane {
       StatefulSetController.init(system, service, Clock.systemUTC());
       CronJobController.init(system, service, Clock.systemUTC());
       JobController.init(system, service, config.getDuration("controllers.job-backoff-initial"), Clock.systemUTC());
+      HorizontalPodAutoscalerController.init(system, service, metrics, HorizontalPodAutoscalerController.Settings.from(
+          config.getConfig("controllers.horizontal-pod-autoscaler")), Clock.systemUTC());
       system.systemActorOf(DisruptionBudgets.statusWriter(service, ownedHere(system), java.time.Duration.ofSeconds(1)),
           "disruption-budgets", Props.empty());
       system.systemActorOf(io.drover.control.storage.ClaimProtection.create(service, ownedHere(system),

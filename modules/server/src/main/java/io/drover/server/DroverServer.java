@@ -9,6 +9,7 @@ import io.drover.agent.runtime.ContainerRuntime;
 import io.drover.agent.runtime.process.ProcessRuntime;
 import io.drover.apiserver.ApiServer;
 import io.drover.control.ControlPlane;
+import io.drover.control.metrics.PodMetricsSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -66,12 +67,17 @@ public final class DroverServer implements AutoCloseable {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       Duration startTimeout = Duration.ofMinutes(2);
-      ControlPlane plane = ControlPlane.start(system).toCompletableFuture()
+      // The autoscaler reads usage the way metrics.k8s.io serves it, from the API built below.
+      java.util.concurrent.atomic.AtomicReference<ApiServer> apiServer = new java.util.concurrent.atomic.AtomicReference<>();
+      PodMetricsSource metrics = namespace -> apiServer.get() == null ? PodMetricsSource.NONE.pods(namespace)
+          : apiServer.get().metrics().pods(namespace);
+      ControlPlane plane = ControlPlane.start(system, metrics).toCompletableFuture()
           .get(startTimeout.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
       java.util.List<String> roles = config.getStringList("pekko.cluster.roles");
       // The API binds first: the agent publishes the bound port in its Node, for other members to reach its pods.
       java.util.concurrent.atomic.AtomicReference<PodIo> localAgent = new java.util.concurrent.atomic.AtomicReference<>();
       ApiServer api = new ApiServer(system, plane.service(), () -> java.util.Optional.ofNullable(localAgent.get()));
+      apiServer.set(api);
       CompletionStage<ServerBinding> bound = api.bind(config.getString("drover.api.host"),
           config.getInt("drover.api.port"));
       ServerBinding binding = bound.toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);

@@ -14,7 +14,8 @@ import java.util.Map;
 /**
  * The discovery documents kubectl reads to learn which resources exist: the legacy APIVersions, APIGroupList,
  * APIGroup and APIResourceList, and the aggregated APIGroupDiscoveryList (apidiscovery.k8s.io v2 and v2beta1).
- * Everything comes from {@link ResourceRegistry#ALL}; adding a ResourceType is enough to publish it.
+ * Everything comes from {@link ResourceRegistry#ALL} and the read-only {@link ResourceRegistry#READ_ONLY} kinds
+ * (metrics.k8s.io); adding a ResourceType is enough to publish it.
  * Documents are built once; each call returns a copy the caller may change.
  */
 public final class Discovery {
@@ -134,7 +135,7 @@ public final class Discovery {
     node.set("responseKind", GroupVersionKind.of(type).toJson());
     node.put("scope", type.namespaced() ? "Namespaced" : "Cluster");
     node.put("singularResource", type.singular());
-    strings(node, "verbs", ResourceType.VERBS);
+    strings(node, "verbs", verbs(type));
     if (!type.shortNames().isEmpty()) strings(node, "shortNames", type.shortNames());
     if (!type.categories().isEmpty()) strings(node, "categories", type.categories());
     List<Subresource> subresources = Subresource.of(type);
@@ -156,7 +157,7 @@ public final class Discovery {
     node.put("singularName", type.singular());
     node.put("namespaced", type.namespaced());
     node.put("kind", type.kind());
-    strings(node, "verbs", ResourceType.VERBS);
+    strings(node, "verbs", verbs(type));
     if (!type.shortNames().isEmpty()) strings(node, "shortNames", type.shortNames());
     if (!type.categories().isEmpty()) strings(node, "categories", type.categories());
     return node;
@@ -176,6 +177,10 @@ public final class Discovery {
     node.put("kind", kind.kind());
     strings(node, "verbs", sub.verbs());
     return node;
+  }
+
+  private static List<String> verbs(ResourceType type) {
+    return ResourceRegistry.READ_ONLY.contains(type) ? List.of("get", "list") : ResourceType.VERBS;
   }
 
   private static ObjectNode groupEntry(String group, Iterable<String> versions) {
@@ -222,7 +227,11 @@ public final class Discovery {
 
     private static Map<String, Map<String, List<ResourceType>>> groupsByName() {
       Map<String, Map<String, List<ResourceType>>> groups = new LinkedHashMap<>();
-      ResourceRegistry.byGroup().forEach((group, types) -> {
+      Map<String, List<ResourceType>> byGroup = ResourceRegistry.byGroup();
+      for (ResourceType type : ResourceRegistry.READ_ONLY) {
+        byGroup.computeIfAbsent(type.group(), g -> new ArrayList<>()).add(type);
+      }
+      byGroup.forEach((group, types) -> {
         Map<String, List<ResourceType>> versions = new LinkedHashMap<>();
         for (ResourceType type : types) {
           versions.computeIfAbsent(type.version(), v -> new ArrayList<>()).add(type);

@@ -46,6 +46,10 @@ public final class ProtoKinds {
     put(types, "policy/v1", "Eviction", V1Policy.Eviction.getDefaultInstance());
     put(types, "policy/v1", "PodDisruptionBudget", V1Policy.PodDisruptionBudget.getDefaultInstance());
     put(types, "autoscaling/v1", "Scale", V1Autoscaling.Scale.getDefaultInstance());
+    put(types, "autoscaling/v1", "HorizontalPodAutoscaler", V1Autoscaling.HorizontalPodAutoscaler.getDefaultInstance());
+    // autoscaling/v2 has the same messages and field numbers as v2beta2, which the generated classes carry.
+    put(types, "autoscaling/v2", "HorizontalPodAutoscaler",
+        io.kubernetes.client.proto.V2beta2Autoscaling.HorizontalPodAutoscaler.getDefaultInstance());
     put(types, "authorization.k8s.io/v1", "SelfSubjectAccessReview",
         V1Authorization.SelfSubjectAccessReview.getDefaultInstance());
     put(types, "authorization.k8s.io/v1", "SelfSubjectRulesReview",

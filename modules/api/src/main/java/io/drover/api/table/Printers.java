@@ -31,8 +31,8 @@ final class Printers {
 
   private static final String ADDRESSES_DOC = "List of addresses reachable to the node.";
 
-  static final Map<String, List<Column>> BY_KIND = merged(merged(coreAndApps(), batchAndPolicy()),
-      StoragePrinters.columns());
+  static final Map<String, List<Column>> BY_KIND = merged(merged(merged(coreAndApps(), batchAndPolicy()),
+      autoscaling()), StoragePrinters.columns());
 
   private static Map<String, List<Column>> merged(Map<String, List<Column>> a, Map<String, List<Column>> b) {
     Map<String, List<Column>> all = new java.util.HashMap<>(a);
@@ -205,6 +205,62 @@ final class Printers {
           wide("Images", Cells.IMAGES_DOC, Cells::containerImages),
           wide("Selector", "A label query over pods that should match the pod count.",
               Cells::formatLabelSelector)));
+  }
+
+  private static Map<String, List<Column>> autoscaling() {
+    return Map.of(
+      "HorizontalPodAutoscaler", List.of(
+          nameColumn(),
+          column("Reference", "Reference to target resource",
+              (o, now) -> text(o, "spec.scaleTargetRef.kind") + "/" + text(o, "spec.scaleTargetRef.name")),
+          column("Targets", "Current and target metrics", (o, now) -> hpaTargets(o)),
+          column("MinPods", "Minimum number of pods.", (o, now) -> o.path("spec").has("minReplicas")
+              ? o.path("spec").path("minReplicas").asText() : "<unset>"),
+          integer("MaxPods", "Maximum number of pods.", (o, now) -> Cells.integer(o, "spec.maxReplicas", 0)),
+          integer("Replicas", "Current number of pods.", (o, now) -> Cells.integer(o, "status.currentReplicas", 0)),
+          ageColumn()));
+  }
+
+  // ---- autoscaling ----
+
+  /** formatHPAMetrics: "cpu: 12%/50%" per metric, the first two, then "+ N more...". */
+  static String hpaTargets(JsonNode hpa) {
+    JsonNode specs = hpa.path("spec").path("metrics");
+    JsonNode statuses = hpa.path("status").path("currentMetrics");
+    if (specs.isEmpty()) return "<none>";
+    List<String> list = new ArrayList<>();
+    for (int i = 0; i < specs.size(); i++) {
+      JsonNode spec = specs.get(i);
+      JsonNode status = statuses.path(i);
+      String type = spec.path("type").asText();
+      String field = switch (type) {
+        case "Resource" -> "resource";
+        case "ContainerResource" -> "containerResource";
+        case "Pods" -> "pods";
+        case "Object" -> "object";
+        case "External" -> "external";
+        default -> "";
+      };
+      JsonNode source = spec.path(field);
+      JsonNode target = source.path("target");
+      JsonNode current = status.path(field).path("current");
+      String name = switch (type) {
+        case "Resource" -> source.path("name").asText();
+        case "ContainerResource" -> source.path("name").asText() + " (container " + source.path("container").asText() + ")";
+        default -> source.path("metric").path("name").asText();
+      };
+      if ((type.equals("Resource") || type.equals("ContainerResource")) && !target.has("averageValue")) {
+        String now = current.has("averageUtilization") ? current.path("averageUtilization").asText() + "%" : "<unknown>";
+        String want = target.has("averageUtilization") ? target.path("averageUtilization").asText() + "%" : "<auto>";
+        list.add(name + ": " + now + "/" + want);
+      } else {
+        String key = target.has("averageValue") ? "averageValue" : "value";
+        String now = current.has(key) ? current.path(key).asText() : "<unknown>";
+        list.add(name + ": " + now + "/" + target.path(key).asText() + (type.equals("External") && key.equals("averageValue") ? " (avg)" : ""));
+      }
+    }
+    if (list.size() > 2) return String.join(", ", list.subList(0, 2)) + " + " + (list.size() - 2) + " more...";
+    return String.join(", ", list);
   }
 
   // ---- jobs ----

@@ -84,6 +84,8 @@ public final class Admission {
     } else if (type == ResourceRegistry.JOB) {
       WorkloadValidation.job(object, errs);
       if (oldObject != null) WorkloadValidation.jobUpdate(object, oldObject, errs);
+    } else if (type == ResourceRegistry.HORIZONTAL_POD_AUTOSCALER) {
+      AutoscalingValidation.horizontalPodAutoscaler(object, errs);
     } else if (type == ResourceRegistry.POD_DISRUPTION_BUDGET) {
       WorkloadValidation.podDisruptionBudget(object, errs);
     } else if (type == ResourceRegistry.SERVICE) {

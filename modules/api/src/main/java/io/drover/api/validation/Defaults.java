@@ -44,6 +44,8 @@ final class Defaults {
       putIfAbsent(copy, "volumeBindingMode", "Immediate");
     } else if (type == ResourceRegistry.CRON_JOB) {
       cronJob(copy);
+    } else if (type == ResourceRegistry.HORIZONTAL_POD_AUTOSCALER) {
+      horizontalPodAutoscaler(copy);
     } else if (type == ResourceRegistry.SERVICE) {
       service(copy);
     } else if (type == ResourceRegistry.SECRET) {
@@ -144,6 +146,42 @@ final class Defaults {
     asJob.set("spec", jobSpec);
     job(asJob);
     jobSpec.remove("manualSelector"); // Kubernetes leaves it unset in a job template
+  }
+
+  /**
+   * autoscaling/v2 SetDefaults_HorizontalPodAutoscaler: minReplicas 1, 80% average CPU utilization when no metric
+   * is given, and a behavior that is present gets the default rules wherever a field is nil
+   * (GenerateHPAScaleUpRules/ScaleDownRules; scaleDown's stabilization window stays unset: the controller's
+   * default applies).
+   */
+  private static void horizontalPodAutoscaler(ObjectNode hpa) {
+    ObjectNode spec = Json.object(hpa, "spec");
+    putIfAbsent(spec, "minReplicas", 1);
+    JsonNode metrics = spec.get("metrics");
+    if (metrics == null || metrics.isNull() || (metrics.isArray() && metrics.isEmpty())) {
+      ObjectNode cpu = spec.putArray("metrics").addObject();
+      cpu.put("type", "Resource");
+      cpu.putObject("resource").put("name", "cpu").putObject("target").put("type", "Utilization")
+          .put("averageUtilization", 80);
+    }
+    JsonNode behavior = spec.get("behavior");
+    if (behavior == null || !behavior.isObject()) return;
+    scalingRules((ObjectNode) behavior, "scaleUp", 0, List.of(List.of("Pods", 4, 15), List.of("Percent", 100, 15)));
+    scalingRules((ObjectNode) behavior, "scaleDown", null, List.of(List.of("Percent", 100, 15)));
+  }
+
+  private static void scalingRules(ObjectNode behavior, String direction, Integer window, List<List<Object>> policies) {
+    ObjectNode rules = Json.object(behavior, direction);
+    if (window != null) putIfAbsent(rules, "stabilizationWindowSeconds", window);
+    putIfAbsent(rules, "selectPolicy", "Max");
+    JsonNode given = rules.get("policies");
+    if (given == null || given.isNull()) {
+      var list = rules.putArray("policies");
+      for (List<Object> p : policies) {
+        list.addObject().put("type", (String) p.get(0)).put("value", (Integer) p.get(1))
+            .put("periodSeconds", (Integer) p.get(2));
+      }
+    }
   }
 
   /** SetDefaults_Job: with neither set, completions and parallelism are 1; a work queue keeps completions unset. */

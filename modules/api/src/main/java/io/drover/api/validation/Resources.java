@@ -68,7 +68,7 @@ final class Resources {
   }
 
   /** validateContainerResourceName: a standard container resource, hugepages, or an extended resource. */
-  private static void containerResourceName(String name, String path, Errors errs) {
+  static void containerResourceName(String name, String path, Errors errs) {
     int before = errs.size();
     errs.invalidEach(path, name, Formats.qualifiedName(name));
     if (errs.size() > before) return;

@@ -42,13 +42,29 @@ class DiscoveryTest {
     assertEquals("APIGroupList", doc.get("kind").asText());
     List<String> names = new ArrayList<>();
     doc.get("groups").forEach(g -> names.add(g.get("name").asText()));
-    List<String> expected = ResourceRegistry.ALL.stream().map(ResourceType::group).filter(g -> !g.isEmpty())
-        .distinct().toList();
+    List<String> expected = java.util.stream.Stream.concat(ResourceRegistry.ALL.stream(),
+        ResourceRegistry.READ_ONLY.stream()).map(ResourceType::group).filter(g -> !g.isEmpty()).distinct().toList();
     assertEquals(expected, names);
     JsonNode apps = doc.get("groups").get(names.indexOf("apps"));
     assertEquals("apps/v1", apps.at("/versions/0/groupVersion").asText());
     assertEquals("apps/v1", apps.at("/preferredVersion/groupVersion").asText());
     assertEquals("v1", apps.at("/preferredVersion/version").asText());
+  }
+
+  @Test
+  void metricsApiIsDiscoverableWithGetAndListOnly() {
+    ObjectNode list = Discovery.resourceList("metrics.k8s.io", "v1beta1");
+    assertEquals("metrics.k8s.io/v1beta1", list.get("groupVersion").asText());
+    assertEquals("nodes", list.at("/resources/0/name").asText());
+    assertEquals("NodeMetrics", list.at("/resources/0/kind").asText());
+    assertEquals("[\"get\",\"list\"]", list.at("/resources/1/verbs").toString());
+    boolean aggregated = false;
+    for (JsonNode group : Discovery.aggregatedGroups("apidiscovery.k8s.io/v2").get("items")) {
+      if (group.at("/metadata/name").asText().equals("metrics.k8s.io")) {
+        aggregated = group.at("/versions/0/version").asText().equals("v1beta1");
+      }
+    }
+    assertEquals(true, aggregated);
   }
 
   @Test

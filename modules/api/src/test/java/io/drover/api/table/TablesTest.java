@@ -273,6 +273,21 @@ class TablesTest {
   }
 
   @Test
+  void autoscalerShowsReferenceTargetsAndBounds() {
+    ObjectNode hpa = object("""
+        {"metadata":{"name":"web","namespace":"shop","creationTimestamp":"%s"},
+         "spec":{"scaleTargetRef":{"apiVersion":"apps/v1","kind":"Deployment","name":"web"},"minReplicas":1,
+                 "maxReplicas":4,"metrics":[
+                   {"type":"Resource","resource":{"name":"cpu","target":{"type":"Utilization","averageUtilization":50}}},
+                   {"type":"Resource","resource":{"name":"memory","target":{"type":"AverageValue","averageValue":"100Mi"}}}]},
+         "status":{"currentReplicas":2,"desiredReplicas":2,"currentMetrics":[
+                   {"type":"Resource","resource":{"name":"cpu","current":{"averageUtilization":12,"averageValue":"12m"}}}]}}"""
+        .formatted(FIVE_DAYS_AGO));
+    assertEquals(List.of("web", "Deployment/web", "cpu: 12%/50%, memory: <unknown>/100Mi", "1", 4L, 2L, "5d"),
+        cells(ResourceRegistry.HORIZONTAL_POD_AUTOSCALER, hpa));
+  }
+
+  @Test
   void newDeploymentWithoutStatusShowsZeroes() {
     ObjectNode deployment = object("{\"metadata\":{\"name\":\"web\"},\"spec\":{\"replicas\":2,"
         + "\"selector\":{}}}");

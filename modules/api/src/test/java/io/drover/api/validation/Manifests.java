@@ -275,6 +275,21 @@ final class Manifests {
         """);
   }
 
+  static ObjectNode horizontalPodAutoscaler() {
+    return yaml("""
+        apiVersion: autoscaling/v2
+        kind: HorizontalPodAutoscaler
+        metadata: {name: web, namespace: default}
+        spec:
+          scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+          minReplicas: 1
+          maxReplicas: 5
+          metrics:
+          - type: Resource
+            resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}
+        """);
+  }
+
   /** Sets a value at a dotted path (creating objects on the way) and returns the object. */
   static ObjectNode with(ObjectNode object, String path, Object value) {
     String[] parts = path.split("\\.");

@@ -86,6 +86,7 @@ class PipelineTest {
         case "PersistentVolume" -> Manifests.persistentVolume();
         case "StorageClass" -> Manifests.storageClass();
         case "ControllerRevision" -> Manifests.controllerRevision();
+        case "HorizontalPodAutoscaler" -> Manifests.horizontalPodAutoscaler();
         default -> Manifests.replicaSet();
       };
       ObjectNode once = admit(type, object);

@@ -37,7 +37,9 @@ public final class WorkloadDispatcher {
       service.store().follow(o -> o.type() == ResourceRegistry.POD || o.type() == ResourceRegistry.REPLICA_SET
               || o.type() == ResourceRegistry.DEPLOYMENT || o.type() == ResourceRegistry.JOB
               || o.type() == ResourceRegistry.DAEMON_SET || o.type() == ResourceRegistry.NODE
-              || o.type() == ResourceRegistry.CRON_JOB || o.type() == ResourceRegistry.STATEFUL_SET, e -> ctx.getSelf().tell(new Changed(e)), ctx.getSystem());
+              || o.type() == ResourceRegistry.CRON_JOB || o.type() == ResourceRegistry.STATEFUL_SET
+              || o.type() == ResourceRegistry.HORIZONTAL_POD_AUTOSCALER, e -> ctx.getSelf().tell(new Changed(e)),
+              ctx.getSystem());
       Pokes pokes = new Pokes(sharding, ownedHere);
       return Behaviors.receive(Command.class)
           .onMessage(Changed.class, c -> {
@@ -57,6 +59,8 @@ public final class WorkloadDispatcher {
                 .forEach(c -> pokes.cronJob(c.namespace(), c.name()));
             service.store().list(ResourceRegistry.STATEFUL_SET, null).items()
                 .forEach(s -> pokes.statefulSet(s.namespace(), s.name()));
+            service.store().list(ResourceRegistry.HORIZONTAL_POD_AUTOSCALER, null).items()
+                .forEach(h -> pokes.autoscaler(h.namespace(), h.name()));
             return Behaviors.same();
           })
           .build();
@@ -77,6 +81,13 @@ public final class WorkloadDispatcher {
     }
     if (type == ResourceRegistry.CRON_JOB) {
       pokes.cronJob(object.namespace(), object.name());
+      return;
+    }
+    if (type == ResourceRegistry.HORIZONTAL_POD_AUTOSCALER) {
+      // The controller then looks again every sync period on its own; its status writes poke it once more.
+      if (event.previous() == null || !object.object().path("spec").equals(event.previous().object().path("spec"))) {
+        pokes.autoscaler(object.namespace(), object.name());
+      }
       return;
     }
     if (type == ResourceRegistry.DAEMON_SET) {
@@ -174,6 +185,12 @@ public final class WorkloadDispatcher {
       if (!ownedHere.test(ResourceRegistry.CRON_JOB.objectKey(namespace, name))) return;
       sharding.entityRefFor(CronJobController.ENTITY_TYPE_KEY, namespace + "/" + name)
           .tell(new CronJobController.Reconcile());
+    }
+
+    void autoscaler(String namespace, String name) {
+      if (!ownedHere.test(ResourceRegistry.HORIZONTAL_POD_AUTOSCALER.objectKey(namespace, name))) return;
+      sharding.entityRefFor(HorizontalPodAutoscalerController.ENTITY_TYPE_KEY,
+          HorizontalPodAutoscalerController.entityId(namespace, name)).tell(new HorizontalPodAutoscalerController.Reconcile());
     }
 
     void job(String namespace, String name) {
