@@ -25,8 +25,10 @@ class TwoMembersTest {
 
   @BeforeAll
   static void start() throws Exception {
-    memberA = TestServers.startMember(Map.of("drover.agent.node-name", "member-a"));
-    memberB = TestServers.joinMember(memberA, Map.of("drover.agent.node-name", "member-b"));
+    memberA = TestServers.startMember(Map.of("drover.agent.node-name", "member-a",
+        "drover.agent.metrics-resolution", "1s"));
+    memberB = TestServers.joinMember(memberA, Map.of("drover.agent.node-name", "member-b",
+        "drover.agent.metrics-resolution", "1s"));
     viaA = memberA.kubectl();
     viaB = memberB.kubectl();
     for (String node : List.of("member-a", "member-b")) {
@@ -83,6 +85,17 @@ class TwoMembersTest {
     Kubectl.Result cat = viaB.runWithInput("piped through two members\n", "exec", "-i", "on-a", "--", "cat")
         .assertOk();
     assertEquals("piped through two members", cat.stdout().trim());
+    // Usage of both nodes, gathered from both agents, through either member (metrics.k8s.io).
+    for (Kubectl kubectl : List.of(viaA, viaB)) {
+      Polling.await(() -> {
+        String top = kubectl.run("top", "nodes").stdout();
+        return top.contains("member-a") && top.contains("member-b") ? top : null;
+      }, DEADLINE, "kubectl top nodes listing both members' nodes");
+      Polling.await(() -> {
+        String top = kubectl.run("top", "pods").stdout();
+        return top.contains("on-a") && top.contains("on-b") ? top : null;
+      }, DEADLINE, "kubectl top pods listing pods of both nodes");
+    }
     // Errors of the serving member come back as they are.
     Kubectl.Result noContainer = viaA.run("logs", "on-b", "-c", "nope");
     assertTrue(noContainer.stderr().contains("container nope is not valid for pod on-b"), noContainer.stderr());

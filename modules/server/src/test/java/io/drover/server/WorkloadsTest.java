@@ -228,6 +228,18 @@ class WorkloadsTest {
         List<JsonNode> now = activePods("daemon");
         return now.size() == 1 && now.get(0).at("/spec/containers/0/image").asText().equals("busybox:2") ? true : null;
       }, DEADLINE, "one pod, on the new template");
+      // ControllerRevisions give the DaemonSet a history, and undo goes back to the first template.
+      String history = Polling.await(() -> {
+        String h = kubectl.run("rollout", "history", "daemonset/daemon").stdout();
+        return h.lines().anyMatch(l -> l.trim().startsWith("2")) ? h : null;
+      }, DEADLINE, "two revisions");
+      assertTrue(history.lines().anyMatch(l -> l.trim().startsWith("1")), history);
+      kubectl.run("rollout", "undo", "daemonset/daemon").assertOk();
+      Polling.await(() -> {
+        List<JsonNode> now = activePods("daemon");
+        return now.size() == 1 && !now.get(0).at("/spec/containers/0/image").asText().equals("busybox:2") ? true
+            : null;
+      }, DEADLINE, "back on the first template");
     } finally {
       kubectl.run("label", "node", node, "drover-test/daemon-").assertOk();
     }

@@ -86,7 +86,7 @@ public final class DaemonSetController extends PodOwnerController {
     return Optional.of(new Round(object, plan.settled(), plan.create(),
         podName -> daemonPod(object, reference, podName, nodes.hasNext() ? nodes.next() : fallback),
         plan.delete(), plan.resend(), () -> {
-          List<CompletableFuture<?>> writes = new ArrayList<>();
+          List<CompletableFuture<?>> writes = new ArrayList<>(revisionWrites(object));
           if (!plan.status().equals(object.path("status"))) {
             ObjectNode updated = object.deepCopy();
             updated.set("status", plan.status());
@@ -96,6 +96,36 @@ public final class DaemonSetController extends PodOwnerController {
           }
           return writes;
         }, plan.recheckIn()));
+  }
+
+  /**
+   * The DaemonSet's ControllerRevisions, for {@code kubectl rollout history/undo ds}: the current template's, and
+   * history trimmed to revisionHistoryLimit (revisions of live pods stay).
+   */
+  private List<CompletableFuture<?>> revisionWrites(ObjectNode ds) {
+    List<StoredObject> revisions = service.store().list(ResourceRegistry.CONTROLLER_REVISION, namespace).items();
+    ControllerRevisions.Changes changes = ControllerRevisions.forTemplate(ResourceRegistry.DAEMON_SET, ds, revisions);
+    List<CompletableFuture<?>> writes = new ArrayList<>();
+    for (ObjectNode revision : changes.create()) {
+      writes.add(quietly(service.create(ResourceRegistry.CONTROLLER_REVISION, namespace, revision,
+          WriteOptions.DEFAULT)));
+    }
+    for (ObjectNode revision : changes.update()) {
+      writes.add(quietly(service.update(ResourceRegistry.CONTROLLER_REVISION, namespace,
+          Json.text(revision, "metadata.name"), revision, ObjectEntity.Scope.MAIN, WriteOptions.DEFAULT)));
+    }
+    Set<String> inUse = new HashSet<>(Set.of(changes.updateRevision()));
+    String uid = Json.text(ds, "metadata.uid");
+    for (StoredObject pod : service.store().list(ResourceRegistry.POD, namespace).items()) {
+      if (Owners.controlledBy(pod.object(), uid)) inUse.add(name + "-" + revisionOf(pod.object()));
+    }
+    for (StoredObject old : ControllerRevisions.beyondHistory(changes.owned(), inUse,
+        ds.path("spec").path("revisionHistoryLimit").asInt(10))) {
+      writes.add(quietly(service.delete(ResourceRegistry.CONTROLLER_REVISION, namespace, old.name(),
+          new io.drover.control.store.DeleteOptions(Json.text(old.object(), "metadata.uid"), null, null, null,
+              false))));
+    }
+    return writes;
   }
 
   /** Pure: the DaemonSet against the nodes, its pods and the outstanding intents. */

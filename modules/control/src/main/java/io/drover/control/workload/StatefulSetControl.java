@@ -37,7 +37,6 @@ public final class StatefulSetControl {
   public static final String REVISION_LABEL = "controller-revision-hash";
   public static final String POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name";
   public static final String POD_INDEX_LABEL = "apps.kubernetes.io/pod-index";
-  static final String HASH_LABEL = "controller.kubernetes.io/hash";
 
   /**
    * One round of writes.
@@ -68,28 +67,17 @@ public final class StatefulSetControl {
         new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), null, null);
 
     // Revisions: the template's, and the one the pods below the partition keep.
-    List<StoredObject> owned = revisions.stream().filter(r -> Owners.controlledBy(r.object(), uid))
-        .sorted(Comparator.comparingLong(r -> r.object().path("revision").asLong())).toList();
-    long maxRevision = owned.isEmpty() ? 0 : owned.get(owned.size() - 1).object().path("revision").asLong();
-    String updateRevision = name + "-" + DeploymentRollout.templateHash(spec.path("template"));
-    Optional<StoredObject> existingUpdate = owned.stream().filter(r -> r.name().equals(updateRevision)).findFirst();
-    long updateNumber;
-    if (existingUpdate.isEmpty()) {
-      updateNumber = maxRevision + 1;
-      plan.createRevisions().add(revision(set, reference, updateRevision, updateNumber));
-    } else if (existingUpdate.get().object().path("revision").asLong() < maxRevision) {
-      updateNumber = maxRevision + 1; // back to an earlier template (rollout undo): it becomes the newest again
-      ObjectNode bumped = existingUpdate.get().object().deepCopy();
-      bumped.put("revision", updateNumber);
-      plan.updateRevisions().add(bumped);
-    } else {
-      updateNumber = existingUpdate.get().object().path("revision").asLong();
-    }
+    ControllerRevisions.Changes revisionChanges = ControllerRevisions.forTemplate(ResourceRegistry.STATEFUL_SET, set,
+        revisions);
+    List<StoredObject> owned = revisionChanges.owned();
+    String updateRevision = revisionChanges.updateRevision();
+    plan.createRevisions().addAll(revisionChanges.create());
+    plan.updateRevisions().addAll(revisionChanges.update());
     String statusCurrent = set.path("status").path("currentRevision").asText("");
     String currentRevision = owned.stream().anyMatch(r -> r.name().equals(statusCurrent)) ? statusCurrent
         : updateRevision;
     JsonNode currentTemplate = owned.stream().filter(r -> r.name().equals(currentRevision)).findFirst()
-        .map(r -> templateOf(r.object())).orElse(spec.path("template"));
+        .map(r -> ControllerRevisions.templateOf(r.object())).orElse(spec.path("template"));
 
     // The set's pods by ordinal; orphans with a member's name are adopted.
     Map<Integer, StoredObject> members = new HashMap<>();
@@ -218,12 +206,11 @@ public final class StatefulSetControl {
   /** Keeps the current and update revisions, those live pods use, and revisionHistoryLimit others (newest). */
   private static void deleteOldRevisions(ObjectNode set, List<StoredObject> owned, Map<Integer, StoredObject> members,
       ObjectNode status, Plan plan) {
-    int limit = set.path("spec").path("revisionHistoryLimit").asInt(10);
     Set<String> live = new HashSet<>(List.of(status.path("currentRevision").asText(),
         status.path("updateRevision").asText()));
     members.values().forEach(p -> live.add(revisionOf(p.object())));
-    List<StoredObject> history = owned.stream().filter(r -> !live.contains(r.name())).toList();
-    for (int i = 0; i < history.size() - limit; i++) plan.deleteRevisions().add(history.get(i));
+    plan.deleteRevisions().addAll(ControllerRevisions.beyondHistory(owned, live,
+        set.path("spec").path("revisionHistoryLimit").asInt(10)));
   }
 
   /** The pod of an ordinal: the template, the identity labels, hostname and subdomain, and the claims' volumes. */
@@ -300,30 +287,6 @@ public final class StatefulSetControl {
       }
     }
     return null;
-  }
-
-  /** A ControllerRevision holding the template as the strategic merge patch that restores it. */
-  static ObjectNode revision(ObjectNode set, ObjectNode reference, String name, long number) {
-    ObjectNode revision = Json.MAPPER.createObjectNode();
-    revision.put("apiVersion", "apps/v1").put("kind", "ControllerRevision");
-    ObjectNode meta = revision.putObject("metadata");
-    meta.put("name", name).put("namespace", Json.text(set, "metadata.namespace", ""));
-    ObjectNode labels = meta.putObject("labels");
-    set.path("spec").path("template").path("metadata").path("labels").properties()
-        .forEach(e -> labels.set(e.getKey(), e.getValue()));
-    labels.put(HASH_LABEL, name.substring(name.lastIndexOf('-') + 1));
-    meta.putArray("ownerReferences").add(reference.deepCopy());
-    ObjectNode template = set.path("spec").path("template").deepCopy();
-    template.put("$patch", "replace");
-    revision.putObject("data").putObject("spec").set("template", template);
-    revision.put("revision", number);
-    return revision;
-  }
-
-  static JsonNode templateOf(JsonNode revision) {
-    ObjectNode template = revision.path("data").path("spec").path("template").deepCopy();
-    template.remove("$patch");
-    return template;
   }
 
   /** The ordinal in "<set>-<n>", or null when the name is not a member's. */

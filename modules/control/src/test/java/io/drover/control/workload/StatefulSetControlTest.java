@@ -47,8 +47,8 @@ class StatefulSetControlTest {
   }
 
   static StoredObject revisionObject(StoredObject set, long number) {
-    ObjectNode revision = StatefulSetControl.revision(set.object(), Owners.reference(ResourceRegistry.STATEFUL_SET,
-        set.object()), revision(set), number);
+    ObjectNode revision = ControllerRevisions.revision(ResourceRegistry.STATEFUL_SET, set.object(), revision(set),
+        number);
     return new StoredObject(ResourceRegistry.CONTROLLER_REVISION, "ns", revision(set), revision, 3, 1);
   }
 
