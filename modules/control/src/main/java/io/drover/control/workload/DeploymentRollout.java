@@ -207,6 +207,9 @@ public final class DeploymentRollout {
             scaled = true;
           }
         }
+      } else if (newRs != null && isScalingEvent(owned, replicas)
+          && owned.stream().filter(r -> specReplicas(r) > 0).count() > 1) {
+        scaled = scaleProportionally(owned, replicas, bounds, changed);
       } else {
         int maxTotal = replicas + bounds.maxSurge();
         int current = owned.stream().mapToInt(DeploymentRollout::specReplicas).sum();
@@ -280,6 +283,56 @@ public final class DeploymentRollout {
     annotations.put(DESIRED_REPLICAS, Integer.toString(replicas));
     annotations.put(MAX_REPLICAS, Integer.toString(replicas + bounds.maxSurge()));
     if (!changed.contains(rs)) changed.add(rs);
+  }
+
+  /** isScalingEvent: an active ReplicaSet was sized for a different spec.replicas than the Deployment's now. */
+  static boolean isScalingEvent(List<ObjectNode> owned, int replicas) {
+    for (ObjectNode r : owned) {
+      if (specReplicas(r) == 0) continue;
+      String desired = r.path("metadata").path("annotations").path(DESIRED_REPLICAS).asText("");
+      if (!desired.isEmpty() && !desired.equals(Integer.toString(replicas))) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Proportional scaling (sync.go scale()): a Deployment scaled in the middle of a rolling update spreads the
+   * change over its active ReplicaSets in proportion to their sizes, so that a rollout keeps its shape instead of
+   * the new ReplicaSet taking (or losing) everything. Leftovers from rounding go to the largest ReplicaSet.
+   */
+  static boolean scaleProportionally(List<ObjectNode> owned, int replicas, Fenceposts bounds,
+      List<ObjectNode> changed) {
+    List<ObjectNode> active = new ArrayList<>(owned.stream().filter(r -> specReplicas(r) > 0).toList());
+    int allowed = replicas + bounds.maxSurge();
+    int current = active.stream().mapToInt(DeploymentRollout::specReplicas).sum();
+    int toAdd = allowed - current;
+    Comparator<ObjectNode> bySize = Comparator.comparingInt(DeploymentRollout::specReplicas);
+    Comparator<ObjectNode> byAge = Comparator.comparing((ObjectNode r) ->
+        String.valueOf(Json.text(r, "metadata.creationTimestamp")));
+    // Largest first; among equals the newer first when growing, the older first when shrinking.
+    active.sort(bySize.reversed().thenComparing(toAdd > 0 ? byAge.reversed() : byAge));
+    int[] sizes = new int[active.size()];
+    int added = 0;
+    if (toAdd != 0) {
+      for (int i = 0; i < active.size(); i++) {
+        ObjectNode r = active.get(i);
+        int annotatedMax = r.path("metadata").path("annotations").path(MAX_REPLICAS).asInt(0);
+        int fraction = 0;
+        if (annotatedMax > 0) {
+          double share = (double) specReplicas(r) * allowed / annotatedMax;
+          fraction = (int) Math.round(share) - specReplicas(r);
+        }
+        int left = toAdd - added;
+        int proportion = toAdd > 0 ? Math.min(fraction, left) : Math.max(fraction, left);
+        sizes[i] = specReplicas(r) + proportion;
+        added += proportion;
+      }
+    } else {
+      for (int i = 0; i < active.size(); i++) sizes[i] = specReplicas(active.get(i));
+    }
+    if (!active.isEmpty() && added != toAdd) sizes[0] = Math.max(0, sizes[0] + toAdd - added);
+    for (int i = 0; i < active.size(); i++) scale(active.get(i), Math.max(0, sizes[i]), bounds, replicas, changed);
+    return true;
   }
 
   /** reconcileOldReplicaSets: scale old ReplicaSets down as far as availability allows. */

@@ -145,6 +145,16 @@ public final class JobController extends PodOwnerController {
     String done = finishedCondition(previous);
     boolean suspended = spec.path("suspend").asBoolean(false);
     String startTime = previous.path("startTime").asText("");
+    if (done == null) {
+      // The Suspended condition follows spec.suspend; a resumed Job starts its activeDeadlineSeconds anew.
+      boolean wasSuspended = "True".equals(condition(conditions, "Suspended").path("status").asText());
+      if (suspended && !wasSuspended) {
+        setCondition(conditions, "Suspended", "True", "JobSuspended", "Job suspended", time);
+        startTime = "";
+      } else if (!suspended && wasSuspended) {
+        setCondition(conditions, "Suspended", "False", "JobResumed", "Job resumed", time);
+      }
+    }
     if (startTime.isEmpty() && !suspended && done == null) startTime = time;
     String[] finished = null;
     int create = 0;
@@ -156,7 +166,16 @@ public final class JobController extends PodOwnerController {
     if (done == null) {
       Long deadline = spec.path("activeDeadlineSeconds").isNumber() ? spec.path("activeDeadlineSeconds").asLong() : null;
       Instant started = startTime.isEmpty() ? null : Instant.parse(startTime);
-      if (failed > spec.path("backoffLimit").asInt(6)) {
+      // Under restartPolicy OnFailure pods do not fail, their containers restart: the restarts count as failures.
+      int restarts = 0;
+      if ("OnFailure".equals(spec.path("template").path("spec").path("restartPolicy").asText())) {
+        for (StoredObject pod : running) {
+          for (JsonNode c : pod.object().path("status").path("containerStatuses")) {
+            restarts += c.path("restartCount").asInt(0);
+          }
+        }
+      }
+      if (failed + restarts > spec.path("backoffLimit").asInt(6)) {
         finished = new String[] {"Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit"};
       } else if (deadline != null && started != null && !now.isBefore(started.plusSeconds(deadline))) {
         finished = new String[] {"Failed", "DeadlineExceeded", "Job was active longer than specified deadline"};
@@ -209,6 +228,22 @@ public final class JobController extends PodOwnerController {
     if (!conditions.isEmpty()) status.set("conditions", conditions);
     if (status.path("active").asInt(0) == 0) status.remove("active");
     return new Plan(progress.settled(), create, delete, progress.resend(), status, finished, deleteJob, recheck);
+  }
+
+  private static JsonNode condition(ArrayNode conditions, String type) {
+    for (JsonNode c : conditions) {
+      if (type.equals(c.path("type").asText())) return c;
+    }
+    return Json.MAPPER.missingNode();
+  }
+
+  private static void setCondition(ArrayNode conditions, String type, String status, String reason, String message,
+      String time) {
+    for (int i = conditions.size() - 1; i >= 0; i--) {
+      if (type.equals(conditions.get(i).path("type").asText())) conditions.remove(i);
+    }
+    conditions.addObject().put("type", type).put("status", status).put("lastProbeTime", time)
+        .put("lastTransitionTime", time).put("reason", reason).put("message", message);
   }
 
   private static int countIn(List<StoredObject> delete, List<StoredObject> running) {

@@ -52,6 +52,28 @@ class DeploymentRolloutTest {
   }
 
   @Test
+  void scalingInTheMiddleOfARolloutSpreadsTheChangeInProportion() {
+    // Mid-rollout at 10 replicas (maxSurge 3): the old ReplicaSet has 8, the new one 5. Then scaled to 20.
+    StoredObject before = deployment(10, "old", "");
+    StoredObject old = replicaSet(before, 8, 8, 1, "2026-01-01T00:00:00Z");
+    StoredObject newer = replicaSet(deployment(10, "new", ""), 5, 0, 2, "2026-01-01T00:05:00Z");
+    for (StoredObject rs : List.of(old, newer)) {
+      Json.object(Json.object(rs.object(), "metadata"), "annotations").put(DeploymentRollout.DESIRED_REPLICAS, "10")
+          .put(DeploymentRollout.MAX_REPLICAS, "13");
+    }
+    DeploymentRollout.Plan plan = DeploymentRollout.plan(deployment(20, "new", ""), List.of(old, newer), NOW);
+    // 20 + 25% surge = 25 allowed, 12 more: 8*25/13 ~ 15 and 5*25/13 ~ 10.
+    assertEquals(15, replicasOf(plan.update(), old.name()));
+    assertEquals(10, replicasOf(plan.update(), newer.name()));
+    assertEquals("20", plan.update().get(0).path("metadata").path("annotations")
+        .path(DeploymentRollout.DESIRED_REPLICAS).asText());
+    // Scaled down to 5 instead (25% surge = 2, 7 allowed, 6 fewer): 8*7/13 ~ 4 and 5*7/13 ~ 3.
+    DeploymentRollout.Plan down = DeploymentRollout.plan(deployment(5, "new", ""), List.of(old, newer), NOW);
+    assertEquals(4, replicasOf(down.update(), old.name()));
+    assertEquals(3, replicasOf(down.update(), newer.name()));
+  }
+
+  @Test
   void fencepostsScalePercentagesSurgeUpAndUnavailableDown() {
     assertEquals(new DeploymentRollout.Fenceposts(3, 2), DeploymentRollout.fenceposts(json("{}"), 10));
     assertEquals(new DeploymentRollout.Fenceposts(1, 0),

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.drover.api.Json;
 import io.drover.api.ResourceRegistry;
@@ -75,6 +76,37 @@ class JobControllerTest {
     assertEquals("BackoffLimitExceeded", failed.finished()[1]);
     assertEquals(0, failed.create());
     assertEquals(3, failed.status().path("failed").asInt());
+  }
+
+  @Test
+  void underOnFailureContainerRestartsCountAgainstTheBackoffLimit() {
+    StoredObject job = job("'completions':1,'parallelism':1,'backoffLimit':2,", "'startTime':'2026-01-01T00:00:00Z'");
+    ((ObjectNode) job.object().at("/spec/template/spec")).put("restartPolicy", "OnFailure");
+    StoredObject restarting = pod("a", "Running", "");
+    ((ObjectNode) restarting.object().at("/status/containerStatuses/0")).put("restartCount", 2);
+    assertNull(JobController.plan(job, List.of(restarting), none(), Set.of(), BACKOFF, NOW).finished());
+    ((ObjectNode) restarting.object().at("/status/containerStatuses/0")).put("restartCount", 3);
+    var failed = JobController.plan(job, List.of(restarting), none(), Set.of(), BACKOFF, NOW);
+    assertEquals("BackoffLimitExceeded", failed.finished()[1]);
+    assertEquals(List.of("a"), failed.delete().stream().map(StoredObject::name).toList());
+  }
+
+  @Test
+  void aSuspendedJobDeletesItsPodsAndSaysSoUntilResumed() {
+    StoredObject job = job("'completions':1,'parallelism':1,'suspend':true,", "'startTime':'2026-01-01T00:00:00Z'");
+    var suspended = JobController.plan(job, List.of(pod("a", "Running", "")), none(), Set.of(), BACKOFF, NOW);
+    assertEquals(List.of("a"), suspended.delete().stream().map(StoredObject::name).toList());
+    JsonNode condition = suspended.status().path("conditions").get(0);
+    assertEquals("Suspended True JobSuspended", condition.path("type").asText() + " "
+        + condition.path("status").asText() + " " + condition.path("reason").asText());
+    assertTrue(suspended.status().path("startTime").isMissingNode(), "the deadline starts anew on resume");
+
+    StoredObject resumed = job("'completions':1,'parallelism':1,'suspend':false,", "");
+    ((ObjectNode) resumed.object().get("status")).set("conditions", suspended.status().get("conditions"));
+    var running = JobController.plan(resumed, List.of(), none(), Set.of(), BACKOFF, NOW.plusSeconds(30));
+    assertEquals(1, running.create());
+    assertEquals("JobResumed", running.status().path("conditions").get(0).path("reason").asText());
+    assertEquals("2026-01-01T00:10:30Z", running.status().path("startTime").asText());
   }
 
   @Test
