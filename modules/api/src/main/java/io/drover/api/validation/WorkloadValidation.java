@@ -46,8 +46,10 @@ final class WorkloadValidation {
     String type = Nodes.str(strategy, "type");
     if (type.equals("RollingUpdate")) {
       JsonNode maxUnavailable = Nodes.get(Nodes.get(strategy, "rollingUpdate"), "maxUnavailable");
+      JsonNode maxSurge = Nodes.get(Nodes.get(strategy, "rollingUpdate"), "maxSurge");
       positiveIntOrPercent(maxUnavailable, "spec.updateStrategy.rollingUpdate.maxUnavailable", errs);
-      if (intOrPercentValue(maxUnavailable) == 0) {
+      positiveIntOrPercent(maxSurge, "spec.updateStrategy.rollingUpdate.maxSurge", errs);
+      if (intOrPercentValue(maxUnavailable) == 0 && intOrPercentValue(maxSurge) == 0) {
         errs.invalid("spec.updateStrategy.rollingUpdate.maxUnavailable", maxUnavailable,
             "cannot be 0 when maxSurge is 0");
       }

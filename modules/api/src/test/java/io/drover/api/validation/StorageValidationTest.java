@@ -106,4 +106,15 @@ class StorageValidationTest {
     assertCause(problems(ResourceRegistry.STORAGE_CLASS, changed, Manifests.storageClass()), "parameters",
         "FieldValueForbidden", "updates to parameters are forbidden");
   }
+
+  @Test
+  void aDaemonSetMaySurgeInsteadOfBeingUnavailableButNotNeither() {
+    ObjectNode surge = with(Manifests.daemonSet(), "spec.updateStrategy",
+        Map.of("type", "RollingUpdate", "rollingUpdate", Map.of("maxSurge", 1, "maxUnavailable", 0)));
+    Manifests.assertValid(ResourceRegistry.DAEMON_SET, surge);
+    ObjectNode neither = with(Manifests.daemonSet(), "spec.updateStrategy",
+        Map.of("type", "RollingUpdate", "rollingUpdate", Map.of("maxSurge", 0, "maxUnavailable", 0)));
+    assertCause(problems(ResourceRegistry.DAEMON_SET, neither), "spec.updateStrategy.rollingUpdate.maxUnavailable",
+        "FieldValueInvalid", "cannot be 0 when maxSurge is 0");
+  }
 }

@@ -165,6 +165,13 @@ public final class DaemonSetController extends PodOwnerController {
     int minReady = object.path("spec").path("minReadySeconds").asInt(0);
     List<String> needing = new ArrayList<>();
     List<StoredObject> onNodes = new ArrayList<>();
+    JsonNode strategy = object.path("spec").path("updateStrategy");
+    boolean rolling = "RollingUpdate".equals(strategy.path("type").asText("RollingUpdate"));
+    // maxSurge > 0: a node gets its new pod while the old one still runs; the old goes once the new is available.
+    int maxSurge = rolling ? DeploymentRollout.scaled(strategy.path("rollingUpdate").path("maxSurge"),
+        eligible.size(), true, "0") : 0;
+    int surging = 0;
+    List<StoredObject> surgeCandidates = new ArrayList<>();
     for (String node : eligible.stream().sorted().toList()) {
       List<StoredObject> here = new ArrayList<>(byNode.getOrDefault(node, List.of()));
       here.removeIf(p -> progress.deleting().contains(p.name()));
@@ -176,13 +183,34 @@ public final class DaemonSetController extends PodOwnerController {
       here.sort(Comparator.<StoredObject>comparingInt(p -> revision.equals(revisionOf(p.object())) ? 0 : 1)
           .thenComparing(p -> Json.text(p.object(), "metadata.creationTimestamp") == null ? ""
               : Json.text(p.object(), "metadata.creationTimestamp")));
-      onNodes.add(here.get(0));
+      StoredObject first = here.get(0);
+      boolean firstCurrent = revision.equals(revisionOf(first.object()));
+      if (maxSurge > 0 && firstCurrent && here.size() > 1 && !revision.equals(revisionOf(here.get(1).object()))) {
+        StoredObject old = here.get(1);
+        if (Owners.isAvailable(first.object(), minReady, now)) {
+          onNodes.add(first);
+          delete.addAll(here.subList(1, here.size()));
+        } else {
+          surging++; // both run until the new one is available
+          onNodes.add(old);
+          delete.addAll(here.subList(2, here.size()));
+        }
+        continue;
+      }
+      onNodes.add(first);
       delete.addAll(here.subList(1, here.size()));
+      if (maxSurge > 0 && !firstCurrent) surgeCandidates.add(first);
+    }
+    for (StoredObject old : surgeCandidates) {
+      // An old pod that serves nobody is replaced at once; available ones as far as maxSurge allows.
+      boolean availableOld = Owners.isAvailable(old.object(), minReady, now);
+      if (availableOld && surging >= maxSurge) continue;
+      if (availableOld) surging++;
+      needing.add(targetNode(old.object()));
     }
     int desired = eligible.size();
     int available = (int) onNodes.stream().filter(p -> Owners.isAvailable(p.object(), minReady, now)).count();
-    JsonNode strategy = object.path("spec").path("updateStrategy");
-    if ("RollingUpdate".equals(strategy.path("type").asText("RollingUpdate"))) {
+    if (rolling && maxSurge == 0) {
       int maxUnavailable = DeploymentRollout.scaled(strategy.path("rollingUpdate").path("maxUnavailable"), desired,
           true, "1");
       int unavailable = desired - available;

@@ -88,4 +88,24 @@ class DaemonSetControllerTest {
     assertTrue(waiting.delete().isEmpty());
     assertEquals(List.of("n1"), waiting.needing());
   }
+
+  @Test
+  void withMaxSurgeTheNewPodStartsBesideTheOldOneWhichGoesOnceTheNewIsAvailable() {
+    StoredObject old = ds("v1", "");
+    StoredObject current = ds("v2", "");
+    ((ObjectNode) current.object().at("/spec/updateStrategy/rollingUpdate")).put("maxUnavailable", 0)
+        .put("maxSurge", 1);
+    List<StoredObject> nodes = List.of(node("n1", "a", null), node("n2", "a", null));
+    var first = DaemonSetController.plan(current, nodes, List.of(pod(old, "p1", "n1", true),
+        pod(old, "p2", "n2", true)), none(), Set.of(), NOW);
+    assertEquals(List.of("n1"), first.needing(), "one node surges at a time");
+    assertTrue(first.delete().isEmpty(), "no old pod goes before its replacement is available");
+    var starting = DaemonSetController.plan(current, nodes, List.of(pod(old, "p1", "n1", true),
+        pod(current, "q1", "n1", false), pod(old, "p2", "n2", true)), none(), Set.of(), NOW);
+    assertTrue(starting.delete().isEmpty() && starting.needing().isEmpty(), "n1 still surging");
+    var ready = DaemonSetController.plan(current, nodes, List.of(pod(old, "p1", "n1", true),
+        pod(current, "q1", "n1", true), pod(old, "p2", "n2", true)), none(), Set.of(), NOW);
+    assertEquals(List.of("p1"), ready.delete().stream().map(StoredObject::name).toList());
+    assertEquals(List.of("n2"), ready.needing());
+  }
 }
