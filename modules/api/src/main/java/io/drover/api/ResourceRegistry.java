@@ -1,7 +1,9 @@
 package io.drover.api;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Endpoints;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
@@ -68,6 +70,10 @@ public final class ResourceRegistry {
   public static final ResourceType PERSISTENT_VOLUME_CLAIM = new ResourceType("", "v1", "PersistentVolumeClaim",
       "persistentvolumeclaims", "persistentvolumeclaim", true, List.of("pvc"), List.of(), List.of("status"),
       PersistentVolumeClaim.class);
+  public static final ResourceType ENDPOINTS = new ResourceType("", "v1", "Endpoints", "endpoints", "endpoints",
+      true, List.of("ep"), List.of(), List.of(), Endpoints.class);
+  public static final ResourceType ENDPOINT_SLICE = new ResourceType("discovery.k8s.io", "v1", "EndpointSlice",
+      "endpointslices", "endpointslice", true, List.of(), List.of(), List.of(), EndpointSlice.class);
   public static final ResourceType STORAGE_CLASS = new ResourceType("storage.k8s.io", "v1", "StorageClass",
       "storageclasses", "storageclass", false, List.of("sc"), List.of(), List.of(), StorageClass.class);
   public static final ResourceType HORIZONTAL_POD_AUTOSCALER = new ResourceType("autoscaling", "v2",
@@ -75,8 +81,9 @@ public final class ResourceRegistry {
       List.of("all"), List.of("status"), HorizontalPodAutoscaler.class);
 
   public static final List<ResourceType> ALL = List.of(NAMESPACE, NODE, CONFIG_MAP, SECRET, POD, EVENT, SERVICE,
-      PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM, DEPLOYMENT, REPLICA_SET, STATEFUL_SET, DAEMON_SET,
-      CONTROLLER_REVISION, JOB, CRON_JOB, POD_DISRUPTION_BUDGET, HORIZONTAL_POD_AUTOSCALER, STORAGE_CLASS);
+      ENDPOINTS, PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM, DEPLOYMENT, REPLICA_SET, STATEFUL_SET, DAEMON_SET,
+      CONTROLLER_REVISION, JOB, CRON_JOB, POD_DISRUPTION_BUDGET, HORIZONTAL_POD_AUTOSCALER, ENDPOINT_SLICE,
+      STORAGE_CLASS);
 
   /** metrics.k8s.io: resource usage measured by the node agents, computed on each read and never stored. */
   public static final ResourceType NODE_METRICS = new ResourceType("metrics.k8s.io", "v1beta1", "NodeMetrics",

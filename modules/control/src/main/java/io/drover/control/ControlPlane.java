@@ -86,6 +86,8 @@ public final class ControlPlane {
         });
     return SchemaUtils.createIfNotExists(system).thenCompose(schema -> {
       ObjectEntity.init(system, config.getInt("store.snapshot-every-events"));
+      io.drover.control.network.ServiceAddressEntity.init(system,
+          io.drover.control.network.ServiceRanges.from(config.getConfig("network")));
       NodeAllocationEntity.init(system);
       store.start(system);
       return store.ready();
@@ -117,6 +119,9 @@ public final class ControlPlane {
           "disruption-budgets", Props.empty());
       system.systemActorOf(io.drover.control.storage.ClaimProtection.create(service, ownedHere(system),
           java.time.Duration.ofSeconds(5)), "pvc-protection", Props.empty());
+      system.systemActorOf(io.drover.control.network.ServiceAddressRepair.create(service,
+          service.serviceAddresses(), ownedHere(system), java.time.Duration.ofSeconds(60)), "service-address-repair",
+          Props.empty());
       system.systemActorOf(io.drover.control.storage.VolumeBinder.create(service, ownedHere(system),
           java.time.Duration.ofSeconds(10)), "volume-binder", Props.empty());
       system.systemActorOf(WorkloadDispatcher.create(service, ownedHere(system),

@@ -118,6 +118,11 @@ final class GoFields {
           "targetCPUUtilizationPercentage")),
       Map.entry("k8s.io.api.autoscaling.v1.HorizontalPodAutoscalerStatus", Set.of("observedGeneration",
           "currentCPUUtilizationPercentage")),
+      Map.entry("k8s.io.api.storage.v1.StorageClass", Set.of("reclaimPolicy", "allowVolumeExpansion",
+          "volumeBindingMode")),
+      Map.entry("k8s.io.api.discovery.v1.EndpointConditions", Set.of("ready", "serving", "terminating")),
+      Map.entry("k8s.io.api.discovery.v1.Endpoint", Set.of("hostname", "nodeName", "zone")),
+      Map.entry("k8s.io.api.discovery.v1.EndpointPort", Set.of("name", "protocol", "port", "appProtocol")),
       Map.entry("k8s.io.api.coordination.v1.LeaseSpec", Set.of("holderIdentity", "leaseDurationSeconds",
           "leaseTransitions", "strategy", "preferredHolder")));
 

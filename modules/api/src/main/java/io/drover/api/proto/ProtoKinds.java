@@ -56,6 +56,8 @@ public final class ProtoKinds {
         V1Authorization.SelfSubjectRulesReview.getDefaultInstance());
     put(types, "authentication.k8s.io/v1", "SelfSubjectReview",
         V1Authentication.SelfSubjectReview.getDefaultInstance());
+    put(types, "discovery.k8s.io/v1", "EndpointSlice",
+        DynamicMessage.getDefaultInstance(DiscoveryV1.FILE.findMessageTypeByName("EndpointSlice")));
     put(types, "coordination.k8s.io/v1", "Lease",
         DynamicMessage.getDefaultInstance(CoordinationV1.FILE.findMessageTypeByName("Lease")));
 

@@ -56,6 +56,16 @@ final class StoragePrinters {
             column("Reason", "Reason the volume is in its phase.", (o, now) -> text(o, "status.reason")),
             ageColumn(),
             wide("VolumeMode", "The volume mode of the volume.", (o, now) -> text(o, "spec.volumeMode"))),
+        "Endpoints", List.of(
+            nameColumn(),
+            column("Endpoints", "Endpoints of the endpoints.", (o, now) -> endpoints(o)),
+            ageColumn()),
+        "EndpointSlice", List.of(
+            nameColumn(),
+            column("AddressType", "Type of address in the slice.", (o, now) -> text(o, "addressType")),
+            column("Ports", "Ports of the slice.", (o, now) -> slicePorts(o)),
+            column("Endpoints", "Endpoints of the slice.", (o, now) -> sliceEndpoints(o)),
+            ageColumn()),
         "StorageClass", List.of(
             new Column("Name", "string", "name", 0, Cells.NAME_DOC, (o, now) -> text(o, "metadata.name")
                 + (isDefault(o) ? " (default)" : "")),
@@ -66,6 +76,47 @@ final class StoragePrinters {
             column("AllowVolumeExpansion", "Indicates whether the storage class allow volume expand.",
                 (o, now) -> Boolean.toString(o.path("allowVolumeExpansion").asBoolean(false))),
             ageColumn()));
+  }
+
+  /** formatEndpoints: "ip:port,..." for up to three, then " + N more...", or "<none>". */
+  private static String endpoints(JsonNode endpoints) {
+    List<String> all = new ArrayList<>();
+    int count = 0;
+    for (JsonNode subset : endpoints.path("subsets")) {
+      for (JsonNode address : subset.path("addresses")) {
+        if (subset.path("ports").isEmpty()) {
+          count++;
+          if (all.size() < 3) all.add(address.path("ip").asText());
+        }
+        for (JsonNode port : subset.path("ports")) {
+          count++;
+          if (all.size() < 3) all.add(address.path("ip").asText() + ":" + port.path("port").asText());
+        }
+      }
+    }
+    if (count == 0) return "<none>";
+    return String.join(",", all) + (count > 3 ? " + " + (count - 3) + " more..." : "");
+  }
+
+  private static String slicePorts(JsonNode slice) {
+    List<String> ports = new ArrayList<>();
+    slice.path("ports").forEach(p -> ports.add(p.path("port").asText("")));
+    if (ports.isEmpty()) return "<unset>";
+    return ports.size() > 3 ? String.join(",", ports.subList(0, 3)) + " + " + (ports.size() - 3) + " more..."
+        : String.join(",", ports);
+  }
+
+  private static String sliceEndpoints(JsonNode slice) {
+    List<String> addresses = new ArrayList<>();
+    int count = 0;
+    for (JsonNode endpoint : slice.path("endpoints")) {
+      for (JsonNode address : endpoint.path("addresses")) {
+        count++;
+        if (addresses.size() < 3) addresses.add(address.asText());
+      }
+    }
+    if (count == 0) return "<unset>";
+    return String.join(",", addresses) + (count > 3 ? " + " + (count - 3) + " more..." : "");
   }
 
   /** The phase, or Terminating once deleted (while a finalizer keeps the object). */

@@ -76,6 +76,10 @@ public final class Admission {
     } else if (type == ResourceRegistry.PERSISTENT_VOLUME) {
       StorageValidation.persistentVolume(object, errs);
       if (oldObject != null) StorageValidation.persistentVolumeUpdate(object, oldObject, errs);
+    } else if (type == ResourceRegistry.ENDPOINTS) {
+      EndpointsValidation.endpoints(object, errs);
+    } else if (type == ResourceRegistry.ENDPOINT_SLICE) {
+      EndpointsValidation.endpointSlice(object, errs);
     } else if (type == ResourceRegistry.STORAGE_CLASS) {
       StorageValidation.storageClass(object, errs);
       if (oldObject != null) StorageValidation.storageClassUpdate(object, oldObject, errs);

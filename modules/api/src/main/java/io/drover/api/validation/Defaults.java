@@ -39,6 +39,16 @@ final class Defaults {
       putIfAbsent(spec, "persistentVolumeReclaimPolicy", "Retain");
       putIfAbsent(spec, "volumeMode", "Filesystem");
       putIfAbsent(Json.object(copy, "status"), "phase", "Pending");
+    } else if (type == ResourceRegistry.ENDPOINTS) {
+      for (JsonNode subset : Nodes.list(copy, "subsets")) {
+        for (JsonNode port : Nodes.list(subset, "ports")) {
+          if (port instanceof ObjectNode p) putIfAbsent(p, "protocol", "TCP");
+        }
+      }
+    } else if (type == ResourceRegistry.ENDPOINT_SLICE) {
+      for (JsonNode port : Nodes.list(copy, "ports")) {
+        if (port instanceof ObjectNode p) putIfAbsent(p, "protocol", "TCP");
+      }
     } else if (type == ResourceRegistry.STORAGE_CLASS) {
       putIfAbsent(copy, "reclaimPolicy", "Delete");
       putIfAbsent(copy, "volumeBindingMode", "Immediate");

@@ -69,6 +69,11 @@ final class Errors {
     add("FieldValueNotFound", field, "Not found: " + render(value));
   }
 
+  /** field.TooMany: "Too many: 101: must have at most 100 items". */
+  void tooMany(String field, int actual, int max) {
+    add("FieldValueTooMany", field, "Too many: " + actual + ": must have at most " + max + " items");
+  }
+
   void tooLong(String field, int maxBytes) {
     add("FieldValueTooLong", field, "Too long: may not be more than " + maxBytes + (maxBytes == 1 ? " byte" : " bytes"));
   }

@@ -37,7 +37,8 @@ class ProtoJsonTest {
     Map<String, FieldDescriptor> fields = new HashMap<>();
     for (FileDescriptor file : List.of(Meta.getDescriptor(), V1.getDescriptor(), V1Apps.getDescriptor(),
         V1Batch.getDescriptor(), V1Policy.getDescriptor(), V1Authorization.getDescriptor(),
-        V1Authentication.getDescriptor(), V1Autoscaling.getDescriptor(), CoordinationV1.FILE)) {
+        V1Authentication.getDescriptor(), V1Autoscaling.getDescriptor(), CoordinationV1.FILE, DiscoveryV1.FILE,
+        io.kubernetes.client.proto.V1Storage.getDescriptor())) {
       for (Descriptor message : file.getMessageTypes()) {
         for (FieldDescriptor field : message.getFields()) fields.put(field.getFullName(), field);
       }

@@ -290,6 +290,30 @@ final class Manifests {
         """);
   }
 
+  static ObjectNode endpoints() {
+    return yaml("""
+        apiVersion: v1
+        kind: Endpoints
+        metadata: {name: web, namespace: default}
+        subsets:
+        - addresses: [{ip: 10.1.0.7}]
+          ports: [{port: 8080}]
+        """);
+  }
+
+  static ObjectNode endpointSlice() {
+    return yaml("""
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata: {name: web-abc12, namespace: default, labels: {kubernetes.io/service-name: web}}
+        addressType: IPv4
+        endpoints:
+        - addresses: [10.1.0.7]
+          conditions: {ready: true}
+        ports: [{name: http, port: 8080}]
+        """);
+  }
+
   /** Sets a value at a dotted path (creating objects on the way) and returns the object. */
   static ObjectNode with(ObjectNode object, String path, Object value) {
     String[] parts = path.split("\\.");

@@ -82,6 +82,8 @@ class PipelineTest {
         case "CronJob" -> Manifests.cronJob();
         case "PodDisruptionBudget" -> Manifests.podDisruptionBudget();
         case "StatefulSet" -> Manifests.statefulSet();
+        case "Endpoints" -> Manifests.endpoints();
+        case "EndpointSlice" -> Manifests.endpointSlice();
         case "PersistentVolumeClaim" -> Manifests.persistentVolumeClaim();
         case "PersistentVolume" -> Manifests.persistentVolume();
         case "StorageClass" -> Manifests.storageClass();

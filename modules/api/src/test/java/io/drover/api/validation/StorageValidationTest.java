@@ -117,4 +117,20 @@ class StorageValidationTest {
     assertCause(problems(ResourceRegistry.DAEMON_SET, neither), "spec.updateStrategy.rollingUpdate.maxUnavailable",
         "FieldValueInvalid", "cannot be 0 when maxSurge is 0");
   }
+
+  @Test
+  void endpointsAndSlicesNeedAddressesAndPortsInRange() {
+    Manifests.assertValid(ResourceRegistry.ENDPOINTS, Manifests.endpoints());
+    Manifests.assertValid(ResourceRegistry.ENDPOINT_SLICE, Manifests.endpointSlice());
+    ObjectNode bad = with(Manifests.endpoints(), "subsets.0.addresses.0.ip", "10.1.0.300");
+    with(bad, "subsets.0.ports.0.port", 70000);
+    List<io.drover.api.ApiException.Cause> causes = problems(ResourceRegistry.ENDPOINTS, bad);
+    assertCause(causes, "subsets[0].addresses[0].ip", "FieldValueInvalid", "must be a valid IP address");
+    assertCause(causes, "subsets[0].ports[0].port", "FieldValueInvalid", "must be between 1 and 65535, inclusive");
+    ObjectNode slice = with(Manifests.endpointSlice(), "addressType", "IPv5");
+    with(slice, "endpoints.0.addresses", List.of());
+    List<io.drover.api.ApiException.Cause> sliceCauses = problems(ResourceRegistry.ENDPOINT_SLICE, slice);
+    assertCause(sliceCauses, "addressType", "FieldValueNotSupported", "\"IPv4\"");
+    assertCause(sliceCauses, "endpoints[0].addresses", "FieldValueRequired", "must contain at least 1 address");
+  }
 }

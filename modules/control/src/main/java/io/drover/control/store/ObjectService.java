@@ -43,12 +43,19 @@ public final class ObjectService {
   private final ObjectStore store;
   private final Duration timeout;
   private final SecureRandom random = new SecureRandom();
+  private final io.drover.control.network.ServiceAddresses serviceAddresses;
 
   public ObjectService(ActorSystem<?> system, ObjectStore store, Duration timeout) {
     this.sharding = ClusterSharding.get(system);
     this.dispatcher = system.executionContext();
     this.store = store;
     this.timeout = timeout;
+    this.serviceAddresses = new io.drover.control.network.ServiceAddresses(system, timeout);
+  }
+
+  /** Cluster IPs and NodePorts of Services. */
+  public io.drover.control.network.ServiceAddresses serviceAddresses() {
+    return serviceAddresses;
   }
 
   public ObjectStore store() {
@@ -79,6 +86,17 @@ public final class ObjectService {
       String name = Json.text(admitted, "metadata.name");
       checkNamespaceAcceptsContent(type, ns, name);
       String key = type.objectKey(ns, name);
+      if (type == ResourceRegistry.SERVICE && !options.dryRun()) {
+        // The Service gets its uid now, so that its addresses are held for it, and given back if the create fails.
+        String uid = java.util.UUID.randomUUID().toString();
+        Json.object(admitted, "metadata").put("uid", uid);
+        return serviceAddresses.assign(uid, admitted)
+            .thenCompose(withAddresses -> ask(key, replyTo -> new ObjectEntity.Create(withAddresses, false, replyTo)))
+            .thenCompose(result -> finish(type, name, key, result, options, true, warnings))
+            .whenComplete((ok, error) -> {
+              if (error != null) serviceAddresses.release(uid);
+            });
+      }
       return ask(key, replyTo -> new ObjectEntity.Create(admitted, options.dryRun(), replyTo))
           .thenCompose(result -> finish(type, name, key, result, options, true, warnings));
     });
@@ -240,6 +258,14 @@ public final class ObjectService {
       admitted = object; // status and finalize writes keep the validated spec of the current object
     }
     String key = type.objectKey(ns, name);
+    if (type == ResourceRegistry.SERVICE && scope == ObjectEntity.Scope.MAIN && !options.dryRun()) {
+      // A changed type or NodePort changes what the Service holds; a refused update is repaired by the allocator's
+      // repair loop from the stored Service.
+      return serviceAddresses.assign(Json.text(current.object(), "metadata.uid", ""), admitted)
+          .thenCompose(withAddresses -> ask(key, replyTo -> new ObjectEntity.Update(withAddresses, expectedVersion,
+              scope, false, replyTo)))
+          .thenCompose(result -> finish(type, name, key, result, options, false, warnings));
+    }
     return ask(key, replyTo -> new ObjectEntity.Update(admitted, expectedVersion, scope, options.dryRun(), replyTo))
         .thenCompose(result -> finish(type, name, key, result, options, false, warnings));
   }
