@@ -104,6 +104,8 @@ public final class NodeAgent implements PodIo {
     system.systemActorOf(Behaviors.supervise(agent.behavior())
         .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)),
         "node-agent", Props.empty());
+    system.systemActorOf(io.drover.agent.proxy.ServiceProxy.create(service, settings.internalIp()), "service-proxy",
+        Props.empty());
     system.systemActorOf(LocalPathProvisioner.create(service, settings.nodeName(),
         settings.dataDir().resolve("volumes").toAbsolutePath(), Duration.ofSeconds(10)), "local-path-provisioner",
         Props.empty());
@@ -267,14 +269,24 @@ public final class NodeAgent implements PodIo {
     if (finished && adopted.isEmpty() && !PodRun.deleting(pod)) {
       return; // nothing to run and nothing to stop
     }
-    ObjectLookup lookup = (kind, namespace, name) -> {
-      ResourceType type = switch (kind) {
-        case "Secret" -> ResourceRegistry.SECRET;
-        case "PersistentVolumeClaim" -> ResourceRegistry.PERSISTENT_VOLUME_CLAIM;
-        case "PersistentVolume" -> ResourceRegistry.PERSISTENT_VOLUME;
-        default -> ResourceRegistry.CONFIG_MAP;
-      };
-      return service.store().get(type, type.namespaced() ? namespace : "", name).map(StoredObject::object);
+    ObjectLookup lookup = new ObjectLookup() {
+      @Override
+      public Optional<ObjectNode> find(String kind, String namespace, String name) {
+        ResourceType type = switch (kind) {
+          case "Secret" -> ResourceRegistry.SECRET;
+          case "PersistentVolumeClaim" -> ResourceRegistry.PERSISTENT_VOLUME_CLAIM;
+          case "PersistentVolume" -> ResourceRegistry.PERSISTENT_VOLUME;
+          default -> ResourceRegistry.CONFIG_MAP;
+        };
+        return service.store().get(type, type.namespaced() ? namespace : "", name).map(StoredObject::object);
+      }
+
+      @Override
+      public List<ObjectNode> list(String kind, String namespace) {
+        if (!kind.equals("Service")) return List.of();
+        return service.store().list(ResourceRegistry.SERVICE, namespace).items().stream()
+            .map(StoredObject::object).toList();
+      }
     };
     PodRun run = new PodRun(runtime, podDir(event.object().namespace(), event.object().name(), uid),
         settings.internalIp(), lookup, events, Clock.systemUTC(), settings.podResyncInterval(),

@@ -122,6 +122,8 @@ public final class ControlPlane {
       system.systemActorOf(io.drover.control.network.ServiceAddressRepair.create(service,
           service.serviceAddresses(), ownedHere(system), java.time.Duration.ofSeconds(60)), "service-address-repair",
           Props.empty());
+      system.systemActorOf(io.drover.control.network.EndpointsController.create(service, ownedHere(system),
+          config.getDuration("controllers.resync-interval")), "endpoints-controller", Props.empty());
       system.systemActorOf(io.drover.control.storage.VolumeBinder.create(service, ownedHere(system),
           java.time.Duration.ofSeconds(10)), "volume-binder", Props.empty());
       system.systemActorOf(WorkloadDispatcher.create(service, ownedHere(system),

@@ -10,4 +10,9 @@ import java.util.Optional;
 @FunctionalInterface
 public interface ObjectLookup {
   Optional<ObjectNode> find(String kind, String namespace, String name);
+
+  /** Every object of a kind in a namespace ("Service" for the service environment variables). */
+  default java.util.List<ObjectNode> list(String kind, String namespace) {
+    return java.util.List.of();
+  }
 }

@@ -32,7 +32,9 @@ public final class PodEnvironment {
   public static Map<String, String> resolve(ObjectNode pod, ObjectNode container, ObjectLookup lookup, String podIP,
       String hostIP, DownwardApi.Allocatable node) throws PodConfigException {
     String namespace = Json.text(pod, "metadata.namespace");
-    Map<String, String> defined = new LinkedHashMap<>();
+    Map<String, String> services = ServiceEnvironment.of(pod, lookup.list("Service", namespace));
+    // The service variables can be referred to ($(NAME_SERVICE_HOST)) and overridden by the container's own.
+    Map<String, String> defined = new LinkedHashMap<>(services);
     for (JsonNode from : container.path("envFrom")) {
       String prefix = from.path("prefix").asText("");
       Source source = from.has("configMapRef") ? Source.CONFIG_MAP : from.has("secretRef") ? Source.SECRET : null;

@@ -1,0 +1,262 @@
+package io.drover.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Services with real kubectl, real processes and real TCP: cluster IPs and NodePorts from the allocator, Endpoints
+ * from ready pods, the service proxy spreading connections over them, an unready pod taken out, a pod deleted
+ * under load without failed requests once the endpoints have changed, selector-less Services with manual
+ * Endpoints, the service environment variables, and refused collisions.
+ *
+ * <p>The process runtime shares the host's network here, so each pod serves on its own port, which a named
+ * targetPort maps to (as Kubernetes allows); each server binds 127.0.0.1 only.
+ */
+class ServicesTest {
+  static final Duration DEADLINE = Duration.ofSeconds(90);
+  static TestServers.Member member;
+  static Kubectl kubectl;
+  static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  static final int[] PORTS = {18201, 18202, 18203};
+
+  @BeforeAll
+  static void start() throws Exception {
+    member = TestServers.startMember(Map.of());
+    kubectl = member.kubectl();
+    TestServers.awaitNode(kubectl, DEADLINE);
+    for (int i = 1; i <= 3; i++) {
+      Path dir = member.dataDir().resolve("www-" + i);
+      Files.createDirectories(dir);
+      Files.writeString(dir.resolve("index.html"), "echo-" + i + "\n");
+      Files.writeString(dir.resolve("ready"), "yes");
+      kubectl.runWithInput("""
+          apiVersion: v1
+          kind: Pod
+          metadata: {name: echo-%d, labels: {app: echo}}
+          spec:
+            terminationGracePeriodSeconds: 1
+            containers:
+            - name: main
+              image: python
+              command: ["python3", "-m", "http.server", "%d", "--bind", "127.0.0.1", "--directory", "%s"]
+              ports: [{name: http, containerPort: %d}]
+              readinessProbe:
+                exec: {command: ["test", "-f", "%s"]}
+                periodSeconds: 1
+                failureThreshold: 1
+          """.formatted(i, PORTS[i - 1], dir, PORTS[i - 1], dir.resolve("ready")), "apply", "-f", "-").assertOk();
+    }
+    kubectl.runWithInput("""
+        apiVersion: v1
+        kind: Service
+        metadata: {name: echo}
+        spec:
+          type: NodePort
+          selector: {app: echo}
+          ports: [{name: web, port: 80, targetPort: http}]
+        """, "apply", "-f", "-").assertOk();
+    awaitReadyEndpoints(3);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    kubectl.run("delete", "pods", "--all", "--wait=true", "--timeout=60s");
+    TestServers.stop(member);
+  }
+
+  static int nodePort() {
+    return Integer.parseInt(kubectl.run("get", "svc", "echo", "-o", "jsonpath={.spec.ports[0].nodePort}")
+        .assertOk().stdout());
+  }
+
+  static void awaitReadyEndpoints(int count) {
+    Polling.await(() -> {
+      String ips = kubectl.run("get", "endpoints", "echo", "-o", "jsonpath={.subsets[*].addresses[*].ip}").stdout();
+      return ips.isBlank() ? count == 0 : ips.trim().split("\\s+").length == count;
+    }, DEADLINE, count + " ready endpoints");
+  }
+
+  static String get(String host, int port) throws Exception {
+    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/"))
+        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, response.statusCode());
+    return response.body().trim();
+  }
+
+  static Map<String, Integer> spread(String host, int port, int requests) throws Exception {
+    Map<String, Integer> counts = new TreeMap<>();
+    for (int i = 0; i < requests; i++) counts.merge(get(host, port), 1, Integer::sum);
+    return counts;
+  }
+
+  @Test
+  void aNodePortSpreadsRequestsOverReadyPodsAndDropsAnUnreadyOne() throws Exception {
+    String table = kubectl.run("get", "svc", "echo").assertOk().stdout();
+    assertTrue(table.lines().anyMatch(l -> l.matches("echo\\s+NodePort\\s+127\\.96\\.\\d+\\.\\d+\\s+<none>\\s+80:3\\d{4}/TCP\\s+.*")),
+        table);
+    Map<String, Integer> counts = spread("127.0.0.1", nodePort(), 300);
+    assertEquals(3, counts.size(), counts.toString());
+    counts.forEach((pod, n) -> assertTrue(n >= 60, "each pod gets at least 20%: " + counts));
+    // The cluster IP serves too.
+    String clusterIP = kubectl.run("get", "svc", "echo", "-o", "jsonpath={.spec.clusterIP}").assertOk().stdout();
+    assertEquals(3, spread(clusterIP, 80, 30).size());
+
+    Files.delete(member.dataDir().resolve("www-2").resolve("ready"));
+    try {
+      awaitReadyEndpoints(2);
+      Map<String, Integer> without = spread("127.0.0.1", nodePort(), 60);
+      assertEquals(Map.of("echo-1", 30, "echo-3", 30).keySet(), without.keySet(), without.toString());
+    } finally {
+      Files.writeString(member.dataDir().resolve("www-2").resolve("ready"), "yes");
+    }
+    awaitReadyEndpoints(3);
+  }
+
+  @Test
+  void deletingAPodUnderLoadFailsNoRequestOnceTheEndpointsHaveChanged() throws Exception {
+    kubectl.runWithInput("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: echo-4, labels: {app: echo}}
+        spec:
+          terminationGracePeriodSeconds: 1
+          containers:
+          - name: main
+            image: python
+            command: ["python3", "-m", "http.server", "18204", "--bind", "127.0.0.1", "--directory", "%s"]
+            ports: [{name: http, containerPort: 18204}]
+            readinessProbe: {tcpSocket: {port: http}, periodSeconds: 1}
+        """.formatted(member.dataDir().resolve("www-1")), "apply", "-f", "-").assertOk();
+    awaitReadyEndpoints(4);
+    int port = nodePort();
+    List<long[]> failures = Collections.synchronizedList(new ArrayList<>());
+    List<Long> done = Collections.synchronizedList(new ArrayList<>());
+    AtomicBoolean running = new AtomicBoolean(true);
+    Thread load = new Thread(() -> {
+      while (running.get()) {
+        long started = System.nanoTime();
+        try {
+          get("127.0.0.1", port);
+          done.add(started);
+        } catch (Exception | AssertionError e) {
+          failures.add(new long[] {started});
+        }
+      }
+    }, "service-load");
+    load.start();
+    try {
+      Thread.sleep(500);
+      kubectl.run("delete", "pod", "echo-4", "--wait=false").assertOk();
+      awaitReadyEndpoints(3);
+      long updated = System.nanoTime();
+      Thread.sleep(3000);
+      running.set(false);
+      load.join(10_000);
+      long failedAfter = failures.stream().filter(f -> f[0] > updated).count();
+      long okAfter = done.stream().filter(t -> t > updated).count();
+      assertEquals(0, failedAfter, "requests failed after the endpoints changed (" + failures.size() + " in all)");
+      assertTrue(okAfter > 10, "requests kept flowing: " + okAfter);
+    } finally {
+      running.set(false);
+    }
+  }
+
+  @Test
+  void aServiceWithoutSelectorUsesItsManualEndpointsAndPodsSeeServiceVariables() throws Exception {
+    kubectl.runWithInput("""
+        apiVersion: v1
+        kind: Service
+        metadata: {name: manual}
+        spec:
+          ports: [{port: 8080}]
+        ---
+        apiVersion: v1
+        kind: Endpoints
+        metadata: {name: manual}
+        subsets:
+        - addresses: [{ip: 127.0.0.1}]
+          ports: [{port: %d}]
+        """.formatted(PORTS[0]), "apply", "-f", "-").assertOk();
+    String clusterIP = kubectl.run("get", "svc", "manual", "-o", "jsonpath={.spec.clusterIP}").assertOk().stdout();
+    assertEquals("echo-1", Polling.await(() -> {
+      try {
+        return get(clusterIP, 8080);
+      } catch (Exception e) {
+        return null;
+      }
+    }, DEADLINE, "the manual endpoint through the cluster IP"));
+
+    kubectl.runWithInput("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: env-check}
+        spec:
+          restartPolicy: Never
+          containers:
+          - name: main
+            image: busybox
+            command: ["sh", "-c", "echo $ECHO_SERVICE_HOST $ECHO_SERVICE_PORT $ECHO_SERVICE_PORT_WEB $MANUAL_PORT"]
+        """, "apply", "-f", "-").assertOk();
+    Polling.await(() -> kubectl.run("get", "pod", "env-check", "-o", "jsonpath={.status.phase}").stdout()
+        .equals("Succeeded"), DEADLINE, "env-check done");
+    String echoIP = kubectl.run("get", "svc", "echo", "-o", "jsonpath={.spec.clusterIP}").assertOk().stdout();
+    assertEquals(echoIP + " 80 80 tcp://" + clusterIP + ":8080",
+        kubectl.run("logs", "env-check").assertOk().stdout().trim());
+  }
+
+  @Test
+  void takenNodePortsAndClusterIPsAreRefusedWithTheirField() {
+    int taken = nodePort();
+    Kubectl.Result port = kubectl.runWithInput("""
+        apiVersion: v1
+        kind: Service
+        metadata: {name: clash}
+        spec:
+          type: NodePort
+          selector: {app: echo}
+          ports: [{port: 80, nodePort: %d}]
+        """.formatted(taken), "apply", "-f", "-");
+    assertNotEquals(0, port.exitCode());
+    assertTrue(port.stderr().contains("spec.ports[0].nodePort: Invalid value: " + taken
+        + ": provided port is already allocated"), port.stderr());
+    String clusterIP = kubectl.run("get", "svc", "echo", "-o", "jsonpath={.spec.clusterIP}").assertOk().stdout();
+    Kubectl.Result ip = kubectl.runWithInput("""
+        apiVersion: v1
+        kind: Service
+        metadata: {name: clash}
+        spec:
+          clusterIP: %s
+          ports: [{port: 80}]
+        """.formatted(clusterIP), "apply", "-f", "-");
+    assertTrue(ip.stderr().contains("spec.clusterIPs: Invalid value: []string{\"" + clusterIP
+        + "\"}: failed to allocate IP " + clusterIP + ": provided IP is already allocated"), ip.stderr());
+    Kubectl.Result outside = kubectl.runWithInput("""
+        apiVersion: v1
+        kind: Service
+        metadata: {name: clash}
+        spec:
+          clusterIP: 10.0.0.10
+          ports: [{port: 80}]
+        """, "apply", "-f", "-");
+    assertTrue(outside.stderr().contains("is not in the valid range"), outside.stderr());
+    assertEquals("", kubectl.run("get", "svc", "clash", "--ignore-not-found").stdout());
+  }
+}
