@@ -3,6 +3,7 @@ package io.drover.agent;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import io.drover.agent.pod.ObjectLookup;
+import io.drover.agent.pod.PodDns;
 import io.drover.agent.pod.RestartBackoff;
 import io.drover.agent.runtime.ContainerRuntime;
 import io.drover.agent.runtime.ContainerState;
@@ -61,7 +62,7 @@ public final class NodeAgent implements PodIo {
   /** Settings from drover.agent (see config/application.conf). */
   public record Settings(String nodeName, String internalIp, int maxPods, Duration heartbeatInterval,
       Duration podResyncInterval, Duration backoffInitial, Duration backoffMax, long logMaxBytes, int logMaxFiles,
-      Path dataDir, List<String> roles, int apiPort, Duration metricsResolution) {
+      Path dataDir, List<String> roles, int apiPort, Duration metricsResolution, PodDns dns) {
 
     /**
      * @param apiPort the port this member serves the API on: published as the Node's kubelet endpoint, where other
@@ -80,7 +81,8 @@ public final class NodeAgent implements PodIo {
           config.getDuration("heartbeat-interval"), config.getDuration("pod-resync-interval"),
           config.getDuration("restart-backoff-initial"), config.getDuration("restart-backoff-max"),
           config.getBytes("container-log-max-size"), config.getInt("container-log-max-files"),
-          dataDir.resolve("agent"), roles, apiPort, config.getDuration("metrics-resolution"));
+          dataDir.resolve("agent"), roles, apiPort, config.getDuration("metrics-resolution"),
+          new PodDns(config.getString("cluster-dns"), config.getString("cluster-domain")));
     }
   }
 
@@ -291,7 +293,7 @@ public final class NodeAgent implements PodIo {
     PodRun run = new PodRun(runtime, podDir(event.object().namespace(), event.object().name(), uid),
         settings.internalIp(), lookup, events, Clock.systemUTC(), settings.podResyncInterval(),
         RestartBackoff.of(settings.backoffInitial(), settings.backoffMax()), settings.logMaxBytes(),
-        settings.logMaxFiles(), adopted);
+        settings.logMaxFiles(), adopted, settings.dns());
     runs.put(uid, run);
     ActorRef<PodWorker.Command> spawned = ctx.spawn(PodWorker.create(run, pod, service, blocking,
         Clock.systemUTC()), "pod-" + uid);

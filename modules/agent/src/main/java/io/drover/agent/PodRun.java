@@ -10,6 +10,7 @@ import io.drover.agent.pod.DownwardApi;
 import io.drover.agent.pod.ObjectLookup;
 import io.drover.agent.pod.PodActions;
 import io.drover.agent.pod.PodConfigException;
+import io.drover.agent.pod.PodDns;
 import io.drover.agent.pod.PodEnvironment;
 import io.drover.agent.pod.PodObservation;
 import io.drover.agent.pod.PodStatusCalculator;
@@ -65,10 +66,12 @@ final class PodRun {
   private final Map<String, ContainerObservation> containers = new HashMap<>();
   private final Map<String, String> lastWaitingEvent = new HashMap<>();
   private boolean sandboxReady;
+  private final PodDns dns;
 
   PodRun(ContainerRuntime runtime, Path podDir, String hostIP, ObjectLookup lookup, EventRecorder events,
       Clock clock, Duration resyncInterval, RestartBackoff initialBackoff, long logMaxBytes, int logMaxFiles,
-      List<ContainerState> adopted) {
+      List<ContainerState> adopted, PodDns dns) {
+    this.dns = dns;
     this.logMaxBytes = logMaxBytes;
     this.logMaxFiles = logMaxFiles;
     this.runtime = runtime;
@@ -205,6 +208,7 @@ final class PodRun {
     try {
       Files.createDirectories(podDir);
       PodVolumes.materialize(podDir, pod, lookup, DownwardApi.Allocatable.ofHost());
+      writeResolvConf(pod);
       sandboxReady = true;
     } catch (PodConfigException | IOException e) {
       sandboxReady = false;
@@ -212,6 +216,19 @@ final class PodRun {
       if (!message.equals(lastWaitingEvent.put("", message))) {
         events.warning(pod, "FailedMount", message);
       }
+    }
+  }
+
+  /** The pod's resolv.conf (cluster DNS), mounted over /etc/resolv.conf in its containers; none: the host's. */
+  private void writeResolvConf(ObjectNode pod) throws IOException {
+    List<String> host = Files.exists(Path.of("/etc/resolv.conf")) ? Files.readAllLines(Path.of("/etc/resolv.conf"))
+        : List.of();
+    String conf = dns == null ? null : dns.resolvConf(pod, host);
+    Path file = podDir.resolve("resolv.conf");
+    if (conf == null) {
+      Files.deleteIfExists(file);
+    } else if (!Files.exists(file) || !Files.readString(file).equals(conf)) {
+      Files.writeString(file, conf);
     }
   }
 
@@ -268,7 +285,9 @@ final class PodRun {
       if (argv.isEmpty()) {
         throw new PodConfigException(Command.NEEDS_COMMAND_REASON, Command.NEEDS_COMMAND_MESSAGE);
       }
-      List<ContainerSpec.Mount> mounts = PodVolumes.mounts(podDir, pod, container, env);
+      List<ContainerSpec.Mount> mounts = new ArrayList<>(PodVolumes.mounts(podDir, pod, container, env));
+      Path resolvConf = podDir.resolve("resolv.conf");
+      if (Files.exists(resolvConf)) mounts.add(new ContainerSpec.Mount(resolvConf, "/etc/resolv.conf", true));
       Path logFile = podDir.resolve(name).resolve(attempt + ".log");
       Files.createDirectories(logFile.getParent());
       String id = Json.text(pod, "metadata.uid") + "_" + name + "_" + attempt;

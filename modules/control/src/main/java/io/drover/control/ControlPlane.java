@@ -128,7 +128,8 @@ public final class ControlPlane {
           java.time.Duration.ofSeconds(10)), "volume-binder", Props.empty());
       system.systemActorOf(WorkloadDispatcher.create(service, ownedHere(system),
           config.getDuration("controllers.resync-interval")), "workload-dispatcher", Props.empty());
-      return plane.ensureBuiltInNamespaces().thenCompose(v -> plane.ensureDefaultStorageClass());
+      return plane.ensureBuiltInNamespaces().thenCompose(v -> plane.ensureDefaultStorageClass())
+          .thenCompose(v -> plane.startClusterDns(system, config.getConfig("dns")));
     }).thenApply(done -> plane);
   }
 
@@ -150,6 +151,48 @@ public final class ControlPlane {
       return schedulers.get(Math.floorMod(podKey.hashCode(), schedulers.size()))
           .equals(cluster.selfMember().address());
     };
+  }
+
+  /**
+   * The kube-system/kube-dns Service (its cluster IP is where pods send DNS queries, held in the allocator like any
+   * other) and this member's DNS server on it. A member that cannot bind (port 53 without root, or another member
+   * of this host bound first) says so and goes on.
+   */
+  private CompletionStage<Void> startClusterDns(ActorSystem<?> system, Config dns) {
+    if (!dns.getBoolean("enabled")) return CompletableFuture.completedFuture(null);
+    String ip = dns.getString("service-ip");
+    CompletionStage<?> kubeDns = store.get(ResourceRegistry.SERVICE, "kube-system", "kube-dns").isPresent()
+        ? CompletableFuture.completedFuture(null)
+        : service.create(ResourceRegistry.SERVICE, "kube-system", Json.MAPPER.valueToTree(java.util.Map.of(
+            "apiVersion", "v1", "kind", "Service",
+            "metadata", java.util.Map.of("name", "kube-dns", "namespace", "kube-system",
+                "labels", java.util.Map.of("k8s-app", "kube-dns", "kubernetes.io/name", "CoreDNS")),
+            "spec", java.util.Map.of("clusterIP", ip, "ports", List.of(
+                java.util.Map.of("name", "dns", "port", 53, "protocol", "UDP"),
+                java.util.Map.of("name", "dns-tcp", "port", 53, "protocol", "TCP"))))), WriteOptions.DEFAULT)
+            .exceptionally(error -> {
+              org.slf4j.LoggerFactory.getLogger(ControlPlane.class).warn("kube-dns Service: {}", error.getMessage());
+              return null;
+            });
+    return kubeDns.thenApply(created -> {
+      io.drover.control.network.ClusterDns server = new io.drover.control.network.ClusterDns(store,
+          dns.getString("domain"), io.drover.control.network.ClusterDns.hostResolvers(ip));
+      try {
+        server.start(ip, dns.getInt("port"));
+        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "cluster-dns", () -> {
+          try {
+            server.close();
+          } catch (java.io.IOException e) {
+            // closing anyway
+          }
+          return CompletableFuture.completedFuture(Done.getInstance());
+        });
+      } catch (java.io.IOException e) {
+        org.slf4j.LoggerFactory.getLogger(ControlPlane.class).info("cluster DNS not served by this member on {}:{}: {}",
+            ip, dns.getInt("port"), e.getMessage());
+      }
+      return (Void) null;
+    });
   }
 
   /** The class of the node agents' local-path provisioner; the default, so claims without a class get it. */

@@ -223,6 +223,68 @@ class ServicesTest {
   }
 
   @Test
+  void dnsAnswersForServicesHeadlessServicesAndNamedPortsInsideAndOutsidePods() throws Exception {
+    kubectl.runWithInput("""
+        apiVersion: v1
+        kind: Service
+        metadata: {name: echo-headless}
+        spec:
+          clusterIP: None
+          selector: {app: echo}
+          ports: [{name: web, port: 80, targetPort: http}]
+        """, "apply", "-f", "-").assertOk();
+    String clusterIP = kubectl.run("get", "svc", "echo", "-o", "jsonpath={.spec.clusterIP}").assertOk().stdout();
+    assertEquals("127.96.0.10", kubectl.run("get", "svc", "kube-dns", "-n", "kube-system", "-o",
+        "jsonpath={.spec.clusterIP}").assertOk().stdout());
+    org.xbill.DNS.SimpleResolver resolver = new org.xbill.DNS.SimpleResolver(
+        new java.net.InetSocketAddress("127.96.0.10", 53));
+    resolver.setTimeout(Duration.ofSeconds(3));
+    assertEquals(List.of(clusterIP), dns(resolver, "echo.default.svc.cluster.local.", org.xbill.DNS.Type.A));
+    assertEquals(List.of("0 100 80 echo.default.svc.cluster.local."),
+        dns(resolver, "_web._tcp.echo.default.svc.cluster.local.", org.xbill.DNS.Type.SRV));
+    // Headless: the ready pods themselves; they share the host's address here, their ports tell them apart.
+    assertEquals(List.of("127.0.0.1"), dns(resolver, "echo-headless.default.svc.cluster.local.",
+        org.xbill.DNS.Type.A));
+    List<String> srv = Polling.await(() -> {
+      List<String> records = dns(resolver, "_web._tcp.echo-headless.default.svc.cluster.local.",
+          org.xbill.DNS.Type.SRV);
+      return records.size() == 3 ? records : null;
+    }, DEADLINE, "an SRV record per ready pod");
+    assertEquals(List.of("18201", "18202", "18203"), srv.stream().map(r -> r.split(" ")[2]).sorted().toList());
+    org.xbill.DNS.Message missing = resolver.send(org.xbill.DNS.Message.newQuery(org.xbill.DNS.Record.newRecord(
+        org.xbill.DNS.Name.fromString("nope.default.svc.cluster.local."), org.xbill.DNS.Type.A,
+        org.xbill.DNS.DClass.IN)));
+    assertEquals(org.xbill.DNS.Rcode.NXDOMAIN, missing.getRcode());
+
+    // A pod resolves short names through its resolv.conf (search path, cluster DNS).
+    kubectl.runWithInput("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: resolver}
+        spec:
+          restartPolicy: Never
+          containers:
+          - name: main
+            image: python
+            command: ["python3", "-c", "import socket; print(socket.gethostbyname('echo'))"]
+        """, "apply", "-f", "-").assertOk();
+    Polling.await(() -> kubectl.run("get", "pod", "resolver", "-o", "jsonpath={.status.phase}").stdout()
+        .matches("Succeeded|Failed"), DEADLINE, "resolver done");
+    assertEquals(clusterIP, kubectl.run("logs", "resolver").assertOk().stdout().trim());
+  }
+
+  static List<String> dns(org.xbill.DNS.SimpleResolver resolver, String name, int type) {
+    try {
+      org.xbill.DNS.Message answer = resolver.send(org.xbill.DNS.Message.newQuery(org.xbill.DNS.Record.newRecord(
+          org.xbill.DNS.Name.fromString(name), type, org.xbill.DNS.DClass.IN)));
+      return answer.getSection(org.xbill.DNS.Section.ANSWER).stream().map(org.xbill.DNS.Record::rdataToString)
+          .sorted().toList();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
   void takenNodePortsAndClusterIPsAreRefusedWithTheirField() {
     int taken = nodePort();
     Kubectl.Result port = kubectl.runWithInput("""
