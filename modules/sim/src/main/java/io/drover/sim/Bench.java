@@ -22,12 +22,16 @@ public final class Bench {
                                     [--json FILE]
              drover bench deployment [--nodes N] [--replicas R] [--max-surge S] [--max-unavailable U]
                                      [--deadline SECONDS] [--data-dir DIR] [--json FILE]
+             drover bench proxy [--requests N] [--clients C] [--megabytes M] [--deadline SECONDS]
+                                [--data-dir DIR] [--json FILE]
         api        ConfigMap creates over HTTP with concurrent clients, watched by W watch streams
         pods       N pods (sleep 3600) as real processes: create -> Running latency, then delete until gone
         scheduler  M pods placed on N virtual nodes (no agent): placements/s, create -> bound, no overcommit;
                    and scheduling cycles/s of the pure function on 1000 nodes
         deployment a Deployment of R replicas on N virtual nodes: time to available, then to finish a rolling
-                   update, checked against maxSurge and maxUnavailable""";
+                   update, checked against maxSurge and maxUnavailable
+        proxy      N requests (a connection each) and an M MB transfer, straight to a backend and through a
+                   Service's cluster IP (the service proxy): rates, latencies, throughput and their ratios""";
 
   /** What every benchmark's result offers: a printed report and whether the run was correct. */
   interface Result {
@@ -51,6 +55,7 @@ public final class Bench {
           SchedulerBenchmark::run);
       case "deployment" -> cli(rest, DeploymentBenchmark.Options::parse, DeploymentBenchmark.Options::json,
           DeploymentBenchmark::run);
+      case "proxy" -> cli(rest, ProxyBenchmark.Options::parse, ProxyBenchmark.Options::json, ProxyBenchmark::run);
       default -> {
         System.err.println(USAGE);
         yield 2;
