@@ -188,13 +188,25 @@ public final class ServiceProxy {
       CompletionStage<Tcp.ServerBinding> result = Tcp.get(system)
           .bind(address.host(), address.port(), 128, List.of(), true, Optional.empty())
           .to(Sink.foreach(connection -> {
-            ProxyRules.Listener current = live.getOrDefault(address, listener);
-            connection.handleWith(Flow.completionStageFlow(connect(system, current,
-                connection.remoteAddress().getAddress().getHostAddress())), system);
+            // Nothing may escape here: an exception would end the listener, not just this connection.
+            try {
+              ProxyRules.Listener current = live.getOrDefault(address, listener);
+              connection.handleWith(Flow.completionStageFlow(connect(system, current,
+                  connection.remoteAddress().getAddress().getHostAddress())), system);
+            } catch (RuntimeException e) {
+              log.warn("service proxy on {}:{}: {}", address.host(), address.port(), e.toString());
+              connection.handleWith(closed(), system);
+            }
           }))
           .run(system);
       ctx.pipeToSelf(result, (b, error) -> error == null ? new Bound(listener, b)
           : new BindFailed(listener, error.getMessage()));
+    }
+
+    /** No endpoint took the connection: it is closed (kube-proxy rejects it). */
+    private static Flow<ByteString, ByteString, NotUsed> closed() {
+      return Flow.fromSinkAndSource(Sink.<ByteString>ignore(), Source.<ByteString>empty())
+          .mapMaterializedValue(m -> NotUsed.getInstance());
     }
 
     /**
@@ -209,11 +221,7 @@ public final class ServiceProxy {
 
     private CompletionStage<Flow<ByteString, ByteString, NotUsed>> attempt(ActorSystem<?> system,
         ProxyRules.Listener listener, String clientIp, List<InetSocketAddress> order, int index) {
-      if (index >= order.size()) {
-        Flow<ByteString, ByteString, NotUsed> closed = Flow.fromSinkAndSource(Sink.<ByteString>ignore(), Source.<ByteString>empty())
-            .mapMaterializedValue(m -> NotUsed.getInstance());
-        return CompletableFuture.completedFuture(closed);
-      }
+      if (index >= order.size()) return CompletableFuture.completedFuture(closed());
       InetSocketAddress backend = order.get(index);
       InetSocketAddress resolved = new InetSocketAddress(backend.getHostString(), backend.getPort());
       Pair<Pair<Subscriber<ByteString>, CompletionStage<Tcp.OutgoingConnection>>, Publisher<ByteString>> wired =
