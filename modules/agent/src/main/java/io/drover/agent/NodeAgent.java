@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import io.drover.agent.pod.ObjectLookup;
 import io.drover.agent.pod.PodDns;
+import io.drover.agent.network.PodNetwork;
 import io.drover.agent.pod.RestartBackoff;
 import io.drover.agent.runtime.ContainerRuntime;
 import io.drover.agent.runtime.ContainerState;
@@ -62,7 +63,8 @@ public final class NodeAgent implements PodIo {
   /** Settings from drover.agent (see config/application.conf). */
   public record Settings(String nodeName, String internalIp, int maxPods, Duration heartbeatInterval,
       Duration podResyncInterval, Duration backoffInitial, Duration backoffMax, long logMaxBytes, int logMaxFiles,
-      Path dataDir, List<String> roles, int apiPort, Duration metricsResolution, PodDns dns) {
+      Path dataDir, List<String> roles, int apiPort, Duration metricsResolution, PodDns dns, String podNetwork,
+      String cniPluginDir, String podCidr) {
 
     /**
      * @param apiPort the port this member serves the API on: published as the Node's kubelet endpoint, where other
@@ -82,11 +84,13 @@ public final class NodeAgent implements PodIo {
           config.getDuration("restart-backoff-initial"), config.getDuration("restart-backoff-max"),
           config.getBytes("container-log-max-size"), config.getInt("container-log-max-files"),
           dataDir.resolve("agent"), roles, apiPort, config.getDuration("metrics-resolution"),
-          new PodDns(config.getString("cluster-dns"), config.getString("cluster-domain")));
+          new PodDns(config.getString("cluster-dns"), config.getString("cluster-domain")),
+          config.getString("pod-network"), config.getString("cni-plugin-dir"), config.getString("pod-cidr"));
     }
   }
 
   private final Settings settings;
+  private final PodNetwork network;
   private final ObjectService service;
   private final ContainerRuntime runtime;
   private final Map<String, PodRun> runs = new ConcurrentHashMap<>();
@@ -94,6 +98,10 @@ public final class NodeAgent implements PodIo {
 
   private NodeAgent(Settings settings, ObjectService service, ContainerRuntime runtime) {
     this.settings = settings;
+    this.network = PodNetwork.detect(settings.podNetwork(), Path.of(settings.cniPluginDir()), settings.podCidr(),
+        settings.nodeName(), settings.dataDir());
+    if (!network.isolated()) log.info("pods of node {} share the host network: {}", settings.nodeName(),
+        network.reason());
     this.service = service;
     this.runtime = runtime;
     this.usage = new UsageSampler(settings.nodeName(), runtime::stats, HostCounters::read);
@@ -293,7 +301,7 @@ public final class NodeAgent implements PodIo {
     PodRun run = new PodRun(runtime, podDir(event.object().namespace(), event.object().name(), uid),
         settings.internalIp(), lookup, events, Clock.systemUTC(), settings.podResyncInterval(),
         RestartBackoff.of(settings.backoffInitial(), settings.backoffMax()), settings.logMaxBytes(),
-        settings.logMaxFiles(), adopted, settings.dns());
+        settings.logMaxFiles(), adopted, settings.dns(), network);
     runs.put(uid, run);
     ActorRef<PodWorker.Command> spawned = ctx.spawn(PodWorker.create(run, pod, service, blocking,
         Clock.systemUTC()), "pod-" + uid);
@@ -303,7 +311,7 @@ public final class NodeAgent implements PodIo {
   }
 
   private void register(ActorContext<Command> ctx, NodeRegistration.Machine machine) {
-    ObjectNode node = NodeRegistration.node(machine, runtime.isolation(), Clock.systemUTC().instant());
+    ObjectNode node = NodeRegistration.node(machine, runtime.isolation(), network, Clock.systemUTC().instant());
     service.create(ResourceRegistry.NODE, null, node, WriteOptions.DEFAULT)
         .exceptionallyCompose(error -> {
           ApiException api = ObjectService.unwrap(error);
@@ -327,7 +335,8 @@ public final class NodeAgent implements PodIo {
         .map(n -> n.object().get("status") instanceof ObjectNode s ? s : null).orElse(null);
     ObjectNode update = Json.MAPPER.createObjectNode();
     update.putObject("metadata").put("name", settings.nodeName());
-    update.set("status", NodeRegistration.status(machine, runtime.isolation(), Clock.systemUTC().instant(), previous));
+    update.set("status", NodeRegistration.status(machine, runtime.isolation(), network,
+        Clock.systemUTC().instant(), previous));
     service.update(ResourceRegistry.NODE, null, settings.nodeName(), update, ObjectEntity.Scope.STATUS,
         WriteOptions.DEFAULT).whenComplete((r, e) -> {
           if (e != null) log.debug("heartbeat of {} failed: {}", settings.nodeName(), e.toString());

@@ -2,6 +2,7 @@ package io.drover.agent;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.agent.network.PodNetwork;
 import io.drover.agent.runtime.Isolation;
 import io.drover.api.Json;
 import io.drover.control.node.NodeAllocationEntity;
@@ -51,7 +52,7 @@ public final class NodeRegistration {
   }
 
   /** The whole Node object for a first registration. */
-  public static ObjectNode node(Machine machine, Isolation isolation, Instant now) {
+  public static ObjectNode node(Machine machine, Isolation isolation, PodNetwork network, Instant now) {
     ObjectNode node = Json.MAPPER.createObjectNode();
     node.put("apiVersion", "v1").put("kind", "Node");
     ObjectNode meta = node.putObject("metadata").put("name", machine.nodeName());
@@ -62,8 +63,12 @@ public final class NodeRegistration {
     for (String role : machine.roles()) {
       labels.put("node-role.kubernetes.io/" + role, "");
     }
-    node.putObject("spec");
-    node.set("status", status(machine, isolation, now, null));
+    ObjectNode spec = node.putObject("spec");
+    if (network != null && network.isolated()) {
+      spec.put("podCIDR", network.subnet());
+      spec.putArray("podCIDRs").add(network.subnet());
+    }
+    node.set("status", status(machine, isolation, network, now, null));
     return node;
   }
 
@@ -71,7 +76,8 @@ public final class NodeRegistration {
    * The node status for a heartbeat: conditions keep their lastTransitionTime while unchanged (taken from the
    * previous status), and lastHeartbeatTime moves to now.
    */
-  public static ObjectNode status(Machine machine, Isolation isolation, Instant now, ObjectNode previousStatus) {
+  public static ObjectNode status(Machine machine, Isolation isolation, PodNetwork network, Instant now,
+      ObjectNode previousStatus) {
     String time = now.truncatedTo(ChronoUnit.SECONDS).toString();
     ObjectNode status = Json.MAPPER.createObjectNode();
     ObjectNode capacity = status.putObject("capacity");
@@ -92,6 +98,12 @@ public final class NodeRegistration {
     condition(conditions, previousStatus, "IsolationDegraded", degraded ? "True" : "False",
         degraded ? "RuntimeCannotIsolate" : "RuntimeIsolates",
         degraded ? isolation.reason() : "containers run in their own namespaces and cgroups", time);
+    boolean shared = network == null || !network.isolated();
+    condition(conditions, previousStatus, "NetworkIsolationDegraded", shared ? "True" : "False",
+        shared ? "HostNetwork" : "PodNetworkNamespaces",
+        shared ? "pods share the host network: " + (network == null ? "no pod network" : network.reason())
+            : "each pod has its own network namespace and an IP from " + network.subnet() + " (CNI bridge "
+                + network.bridge() + ")", time);
     ArrayNode addresses = status.putArray("addresses");
     addresses.addObject().put("type", "InternalIP").put("address", machine.internalIp());
     addresses.addObject().put("type", "Hostname").put("address", machine.nodeName());

@@ -11,6 +11,7 @@ import io.drover.agent.pod.ObjectLookup;
 import io.drover.agent.pod.PodActions;
 import io.drover.agent.pod.PodConfigException;
 import io.drover.agent.pod.PodDns;
+import io.drover.agent.network.PodNetwork;
 import io.drover.agent.pod.PodEnvironment;
 import io.drover.agent.pod.PodObservation;
 import io.drover.agent.pod.PodStatusCalculator;
@@ -67,11 +68,15 @@ final class PodRun {
   private final Map<String, String> lastWaitingEvent = new HashMap<>();
   private boolean sandboxReady;
   private final PodDns dns;
+  /** The pod's own network (null: the host's), and what it got. */
+  private final PodNetwork network;
+  private volatile PodNetwork.Address address;
 
   PodRun(ContainerRuntime runtime, Path podDir, String hostIP, ObjectLookup lookup, EventRecorder events,
       Clock clock, Duration resyncInterval, RestartBackoff initialBackoff, long logMaxBytes, int logMaxFiles,
-      List<ContainerState> adopted, PodDns dns) {
+      List<ContainerState> adopted, PodDns dns, PodNetwork network) {
     this.dns = dns;
+    this.network = network;
     this.logMaxBytes = logMaxBytes;
     this.logMaxFiles = logMaxFiles;
     this.runtime = runtime;
@@ -107,10 +112,11 @@ final class PodRun {
   /** One reconcile step for the pod as it is now. */
   Outcome sync(ObjectNode pod) {
     Instant now = clock.instant();
-    String podIP = hostIP; // host network: the process runtime shares the node's network
     if (!deleting(pod)) {
       prepareSandbox(pod);
     }
+    // With a pod network the pod has its own address (set up just now); else it shares the node's.
+    String podIP = address != null ? address.ip() : hostIP;
     refreshStates(pod);
     runDueProbes(pod, podIP, now);
     PodObservation observed = new PodObservation(containers, podIP, hostIP, sandboxReady, now);
@@ -197,6 +203,11 @@ final class PodRun {
   }
 
   void removeFiles() {
+    if (network != null && network.isolated()) {
+      String name = podDir.getFileName().toString();
+      network.tearDown(name.substring(name.lastIndexOf('_') + 1), podDir);
+      address = null;
+    }
     try {
       PodVolumes.remove(podDir);
     } catch (IOException e) {
@@ -207,6 +218,19 @@ final class PodRun {
   private void prepareSandbox(ObjectNode pod) {
     try {
       Files.createDirectories(podDir);
+      if (address == null && network != null && network.isolated()
+          && !pod.path("spec").path("hostNetwork").asBoolean(false)) {
+        try {
+          address = network.setUp(Json.text(pod, "metadata.uid"), podDir);
+        } catch (IOException e) {
+          sandboxReady = false;
+          String message = "Failed to create pod sandbox: " + e.getMessage();
+          if (!message.equals(lastWaitingEvent.put("", message))) {
+            events.warning(pod, "FailedCreatePodSandBox", message);
+          }
+          return;
+        }
+      }
       PodVolumes.materialize(podDir, pod, lookup, DownwardApi.Allocatable.ofHost());
       writeResolvConf(pod);
       sandboxReady = true;
@@ -293,7 +317,8 @@ final class PodRun {
       String id = Json.text(pod, "metadata.uid") + "_" + name + "_" + attempt;
       ContainerSpec spec = new ContainerSpec(id, Json.text(pod, "metadata.uid"), Json.text(pod, "metadata.namespace"),
           Json.text(pod, "metadata.name"), name, attempt, argv, env, container.path("workingDir").asText(""),
-          PodEnvironment.hostname(pod), mounts, resources(container), logFile);
+          PodEnvironment.hostname(pod), mounts, resources(container), logFile,
+          address == null ? null : address.netns());
       ContainerState state = runtime.start(spec);
       RestartBackoff backoff = before.current() == null ? before.backoff()
           : before.backoff().next(before.current().finishedAt() == null ? now : before.current().finishedAt(), now);

@@ -160,7 +160,10 @@ public final class ControlPlane {
    */
   private CompletionStage<Void> startClusterDns(ActorSystem<?> system, Config dns) {
     if (!dns.getBoolean("enabled")) return CompletableFuture.completedFuture(null);
-    String ip = dns.getString("service-ip");
+    io.drover.control.network.ServiceRanges ranges = io.drover.control.network.ServiceRanges.from(
+        system.settings().config().getConfig("drover.network"));
+    String ip = ranges.dnsIp(dns.getString("service-ip"));
+    ranges.ensureLocalRoute();
     CompletionStage<?> kubeDns = store.get(ResourceRegistry.SERVICE, "kube-system", "kube-dns").isPresent()
         ? CompletableFuture.completedFuture(null)
         : service.create(ResourceRegistry.SERVICE, "kube-system", Json.MAPPER.valueToTree(java.util.Map.of(

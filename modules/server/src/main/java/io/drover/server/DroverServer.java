@@ -85,7 +85,7 @@ public final class DroverServer implements AutoCloseable {
       if (roles.contains("worker")) {
         ContainerRuntime runtime = runtime(config.getString("drover.agent.runtime"), dataDir);
         NodeAgent nodeAgent = NodeAgent.start(system, plane.service(), runtime,
-            NodeAgent.Settings.from(config.getConfig("drover.agent"), dataDir, roles, binding.localAddress().getPort()));
+            NodeAgent.Settings.from(agentConfig(config), dataDir, roles, binding.localAddress().getPort()));
         localAgent.set(nodeAgent);
         agent = java.util.Optional.of(nodeAgent);
       }
@@ -110,6 +110,22 @@ public final class DroverServer implements AutoCloseable {
       system.terminate();
       throw e;
     }
+  }
+
+  /**
+   * drover.agent with "auto" resolved: the cluster DNS address from the service range, which is made local to this
+   * host here (the service proxy listens on its addresses).
+   */
+  static Config agentConfig(Config config) {
+    io.drover.control.network.ServiceRanges ranges = io.drover.control.network.ServiceRanges.from(
+        config.getConfig("drover.network"));
+    if (!ranges.ensureLocalRoute()) {
+      org.slf4j.LoggerFactory.getLogger(DroverServer.class).warn("cannot make the service range {} local to this "
+          + "host (needs root): the service proxy cannot listen on cluster IPs", ranges.cidr());
+    }
+    Config agent = config.getConfig("drover.agent");
+    return agent.withValue("cluster-dns", ConfigValueFactory.fromAnyRef(
+        ranges.dnsIp(agent.getString("cluster-dns"))));
   }
 
   private static ContainerRuntime runtime(String name, Path dataDir) {

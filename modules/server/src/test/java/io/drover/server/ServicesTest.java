@@ -27,8 +27,9 @@ import org.junit.jupiter.api.Test;
  * under load without failed requests once the endpoints have changed, selector-less Services with manual
  * Endpoints, the service environment variables, and refused collisions.
  *
- * <p>The process runtime shares the host's network here, so each pod serves on its own port, which a named
- * targetPort maps to (as Kubernetes allows); each server binds 127.0.0.1 only.
+ * <p>Each pod serves on its own port, which a named targetPort maps to (as Kubernetes allows), so the test holds
+ * whether pods have their own network namespace (root with the CNI plugins) or share the host's; each server binds
+ * its pod IP only (127.0.0.1 when shared).
  */
 class ServicesTest {
   static final Duration DEADLINE = Duration.ofSeconds(90);
@@ -56,7 +57,8 @@ class ServicesTest {
             containers:
             - name: main
               image: python
-              command: ["python3", "-m", "http.server", "%d", "--bind", "127.0.0.1", "--directory", "%s"]
+              command: ["python3", "-m", "http.server", "%d", "--bind", "$(POD_IP)", "--directory", "%s"]
+              env: [{name: POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}]
               ports: [{name: http, containerPort: %d}]
               readinessProbe:
                 exec: {command: ["test", "-f", "%s"]}
@@ -110,7 +112,7 @@ class ServicesTest {
   @Test
   void aNodePortSpreadsRequestsOverReadyPodsAndDropsAnUnreadyOne() throws Exception {
     String table = kubectl.run("get", "svc", "echo").assertOk().stdout();
-    assertTrue(table.lines().anyMatch(l -> l.matches("echo\\s+NodePort\\s+127\\.96\\.\\d+\\.\\d+\\s+<none>\\s+80:3\\d{4}/TCP\\s+.*")),
+    assertTrue(table.lines().anyMatch(l -> l.matches("echo\\s+NodePort\\s+(10|127)\\.96\\.\\d+\\.\\d+\\s+<none>\\s+80:3\\d{4}/TCP\\s+.*")),
         table);
     Map<String, Integer> counts = spread("127.0.0.1", nodePort(), 300);
     assertEquals(3, counts.size(), counts.toString());
@@ -141,7 +143,8 @@ class ServicesTest {
           containers:
           - name: main
             image: python
-            command: ["python3", "-m", "http.server", "18204", "--bind", "127.0.0.1", "--directory", "%s"]
+            command: ["python3", "-m", "http.server", "18204", "--bind", "$(POD_IP)", "--directory", "%s"]
+            env: [{name: POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}]
             ports: [{name: http, containerPort: 18204}]
             readinessProbe: {tcpSocket: {port: http}, periodSeconds: 1}
         """.formatted(member.dataDir().resolve("www-1")), "apply", "-f", "-").assertOk();
@@ -181,6 +184,7 @@ class ServicesTest {
 
   @Test
   void aServiceWithoutSelectorUsesItsManualEndpointsAndPodsSeeServiceVariables() throws Exception {
+    String echo1 = kubectl.run("get", "pod", "echo-1", "-o", "jsonpath={.status.podIP}").assertOk().stdout();
     kubectl.runWithInput("""
         apiVersion: v1
         kind: Service
@@ -192,9 +196,9 @@ class ServicesTest {
         kind: Endpoints
         metadata: {name: manual}
         subsets:
-        - addresses: [{ip: 127.0.0.1}]
+        - addresses: [{ip: %s}]
           ports: [{port: %d}]
-        """.formatted(PORTS[0]), "apply", "-f", "-").assertOk();
+        """.formatted(echo1, PORTS[0]), "apply", "-f", "-").assertOk();
     String clusterIP = kubectl.run("get", "svc", "manual", "-o", "jsonpath={.spec.clusterIP}").assertOk().stdout();
     assertEquals("echo-1", Polling.await(() -> {
       try {
@@ -234,17 +238,22 @@ class ServicesTest {
           ports: [{name: web, port: 80, targetPort: http}]
         """, "apply", "-f", "-").assertOk();
     String clusterIP = kubectl.run("get", "svc", "echo", "-o", "jsonpath={.spec.clusterIP}").assertOk().stdout();
-    assertEquals("127.96.0.10", kubectl.run("get", "svc", "kube-dns", "-n", "kube-system", "-o",
-        "jsonpath={.spec.clusterIP}").assertOk().stdout());
+    String dnsIP = kubectl.run("get", "svc", "kube-dns", "-n", "kube-system", "-o", "jsonpath={.spec.clusterIP}")
+        .assertOk().stdout();
+    assertTrue(dnsIP.matches("(10|127)\\.96\\.0\\.10"), dnsIP);
     org.xbill.DNS.SimpleResolver resolver = new org.xbill.DNS.SimpleResolver(
-        new java.net.InetSocketAddress("127.96.0.10", 53));
+        new java.net.InetSocketAddress(dnsIP, 53));
     resolver.setTimeout(Duration.ofSeconds(3));
     assertEquals(List.of(clusterIP), dns(resolver, "echo.default.svc.cluster.local.", org.xbill.DNS.Type.A));
     assertEquals(List.of("0 100 80 echo.default.svc.cluster.local."),
         dns(resolver, "_web._tcp.echo.default.svc.cluster.local.", org.xbill.DNS.Type.SRV));
-    // Headless: the ready pods themselves; they share the host's address here, their ports tell them apart.
-    assertEquals(List.of("127.0.0.1"), dns(resolver, "echo-headless.default.svc.cluster.local.",
-        org.xbill.DNS.Type.A));
+    // Headless: the ready pods themselves (one address when they share the host's network; ports tell them apart).
+    List<String> podIPs = List.of(kubectl.run("get", "pods", "-l", "app=echo", "-o",
+        "jsonpath={.items[*].status.podIP}").assertOk().stdout().split("\\s+")).stream().distinct().sorted().toList();
+    assertEquals(podIPs, Polling.await(() -> {
+      List<String> records = dns(resolver, "echo-headless.default.svc.cluster.local.", org.xbill.DNS.Type.A);
+      return records.equals(podIPs) ? records : null;
+    }, DEADLINE, "an A record per ready pod address"));
     List<String> srv = Polling.await(() -> {
       List<String> records = dns(resolver, "_web._tcp.echo-headless.default.svc.cluster.local.",
           org.xbill.DNS.Type.SRV);
@@ -281,6 +290,79 @@ class ServicesTest {
           .sorted().toList();
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void withPodNetworkNamespacesReplicasShareAPortAndNothingLeaksAfterwards() throws Exception {
+    String condition = kubectl.run("get", "nodes", "-o",
+        "jsonpath={.items[0].status.conditions[?(@.type==\"NetworkIsolationDegraded\")].status}|"
+            + "{.items[0].status.conditions[?(@.type==\"NetworkIsolationDegraded\")].message}").assertOk().stdout();
+    org.junit.jupiter.api.Assumptions.assumeTrue(condition.startsWith("False|"),
+        "pods share the host network on this machine, so replicas cannot share a port: " + condition);
+    kubectl.runWithInput("""
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: same-port}
+        spec:
+          replicas: 3
+          selector: {matchLabels: {app: same-port}}
+          template:
+            metadata: {labels: {app: same-port}}
+            spec:
+              terminationGracePeriodSeconds: 1
+              containers:
+              - name: web
+                image: python
+                command: ["sh", "-c", "hostname > /www/index.html; exec python3 -m http.server 8080 --bind $POD_IP --directory /www"]
+                env: [{name: POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}]
+                ports: [{containerPort: 8080}]
+                readinessProbe: {httpGet: {path: /, port: 8080}, periodSeconds: 1}
+                volumeMounts: [{name: www, mountPath: /www}]
+              volumes: [{name: www, emptyDir: {}}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: same-port}
+        spec:
+          selector: {app: same-port}
+          ports: [{port: 80, targetPort: 8080}]
+        """, "apply", "-f", "-").assertOk();
+    Polling.await(() -> {
+      String ips = kubectl.run("get", "endpoints", "same-port", "-o", "jsonpath={.subsets[*].addresses[*].ip}").stdout();
+      return !ips.isBlank() && java.util.Set.of(ips.trim().split("\\s+")).size() == 3;
+    }, DEADLINE, "three ready pods with three addresses, all on port 8080");
+    String clusterIP = kubectl.run("get", "svc", "same-port", "-o", "jsonpath={.spec.clusterIP}").assertOk().stdout();
+    Map<String, Integer> counts = spread(clusterIP, 80, 30);
+    assertEquals(3, counts.size(), counts.toString());
+    List<String> uids = List.of(kubectl.run("get", "pods", "-l", "app=same-port", "-o",
+        "jsonpath={.items[*].metadata.uid}").assertOk().stdout().split("\\s+"));
+
+    // From inside a pod: the Service by name (cluster DNS), through the proxy on the pod's gateway.
+    kubectl.runWithInput("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: client}
+        spec:
+          restartPolicy: Never
+          containers:
+          - name: main
+            image: python
+            command: ["python3", "-c", "import urllib.request; print(urllib.request.urlopen('http://same-port/', timeout=5).read().decode().strip())"]
+        """, "apply", "-f", "-").assertOk();
+    Polling.await(() -> kubectl.run("get", "pod", "client", "-o", "jsonpath={.status.phase}").stdout()
+        .matches("Succeeded|Failed"), DEADLINE, "client done");
+    String answer = kubectl.run("logs", "client").assertOk().stdout().trim();
+    assertTrue(answer.startsWith("same-port-"), "a replica answered by its hostname: " + answer);
+
+    kubectl.run("delete", "deployment", "same-port", "--wait=true").assertOk();
+    kubectl.run("delete", "pod", "client", "--wait=true").assertOk();
+    Polling.await(() -> kubectl.run("get", "pods", "-l", "app=same-port", "-o", "name").stdout().isBlank(),
+        DEADLINE, "replicas gone");
+    for (String uid : uids) {
+      String namespace = "drover-" + uid.replace("-", "").substring(0, 24);
+      Polling.await(() -> !Files.exists(Path.of("/run/netns", namespace)), DEADLINE,
+          "network namespace " + namespace + " removed");
     }
   }
 

@@ -11,10 +11,11 @@ import java.util.Map;
  * @param command argv: the container's command followed by its args (never empty)
  * @param mounts host directories (prepared by the agent) to make visible at paths inside the container
  * @param logFile where stdout and stderr go, one line per write, in the CRI log format the agent reads back
+ * @param netns the pod's network namespace (a path such as /run/netns/NAME) to join, or null for the host's
  */
 public record ContainerSpec(String id, String podUid, String podNamespace, String podName, String containerName,
     int attempt, List<String> command, Map<String, String> env, String workingDir, String hostname,
-    List<Mount> mounts, Resources resources, Path logFile) {
+    List<Mount> mounts, Resources resources, Path logFile, String netns) {
 
   /** A host path visible at containerPath inside the container. */
   public record Mount(Path hostPath, String containerPath, boolean readOnly) {}

@@ -8,8 +8,45 @@ import com.typesafe.config.Config;
  */
 public record ServiceRanges(String cidr, long base, int prefix, int firstPort, int lastPort) {
 
+  /**
+   * The range "auto" stands for: 10.96.0.0/16 (Kubernetes' own) when this process is root, since it can make the
+   * range local to the host ({@link #ensureLocalRoute}) so that pods in their own network namespaces reach the
+   * service proxy and DNS there; otherwise 127.96.0.0/16, loopback on Linux, which needs no set-up (and pods share
+   * the host's network then).
+   */
+  public static String autoRange() {
+    return "root".equals(System.getProperty("user.name")) ? "10.96.0.0/16" : "127.96.0.0/16";
+  }
+
+  /** The cluster DNS address: the configured one, or the range's tenth ("auto"), as kube-dns's 10.96.0.10. */
+  public String dnsIp(String configured) {
+    return configured.equals("auto") ? toText(base + 10) : configured;
+  }
+
+  /**
+   * Makes the whole range local to this host (a "local" route, as kube-proxy's IPVS mode does with its dummy
+   * interface), so that the service proxy and DNS can listen on any of its addresses and pods reach them through
+   * their gateway. Only for ranges outside 127.0.0.0/8 (those are local already), and only as root; false when the
+   * route could not be added.
+   */
+  public boolean ensureLocalRoute() {
+    if ((base >>> 24) == 127) return true;
+    try {
+      Process ip = new ProcessBuilder("ip", "route", "replace", "table", "local", "local", cidr, "dev", "lo")
+          .redirectErrorStream(true).start();
+      ip.getInputStream().readAllBytes();
+      return ip.waitFor() == 0;
+    } catch (java.io.IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
   public static ServiceRanges from(Config network) {
     String cidr = network.getString("service-cluster-ip-range");
+    if (cidr.equals("auto")) cidr = autoRange();
     String[] range = network.getString("service-node-port-range").split("-");
     return of(cidr, Integer.parseInt(range[0].trim()), Integer.parseInt(range[1].trim()));
   }

@@ -87,6 +87,7 @@ final class Shim {
         spec.logFile().toAbsolutePath().toString()));
     if (namespaces) {
       args.add("-n");
+      if (spec.netns() != null) args.addAll(List.of("-N", spec.netns()));
       if (spec.hostname() != null && !spec.hostname().isEmpty()) args.addAll(List.of("-h", spec.hostname()));
       for (ContainerSpec.Mount m : spec.mounts()) {
         args.addAll(List.of("-m", m.hostPath().toAbsolutePath().toString(), m.containerPath(),

@@ -2,11 +2,12 @@
  * drover-shim: supervises one container of Drover's process runtime (what conmon + runc do for images, for host
  * processes). ProcessRuntime compiles this file with gcc and runs it once per container:
  *
- *   drover-shim DIR LOGFILE [-n] [-h HOSTNAME] [-w WORKDIR] [-e KEY=VALUE]... [-m SRC DST ro|rw]...
+ *   drover-shim DIR LOGFILE [-n] [-N NETNS] [-h HOSTNAME] [-w WORKDIR] [-e KEY=VALUE]... [-m SRC DST ro|rw]...
  *               [-c CGROUPDIR]... [-o OOMFILE] -- COMMAND [ARG]...
  *
  * It detaches from its caller (so it outlives the agent's JVM), starts COMMAND (with -n: as PID 1 of new PID,
- * mount, UTS and IPC namespaces, with the bind mounts and a fresh /proc), copies the command's stdout and stderr
+ * mount, UTS and IPC namespaces, with the bind mounts and a fresh /proc; with -N it joins the pod's network
+ * namespace, a file such as /run/netns/NAME), copies the command's stdout and stderr
  * to LOGFILE in the CRI log format, and keeps its state in DIR:
  *   started  shimPid, pid and startedAt, once COMMAND runs
  *   exit     exitCode (code, or 128+signal), oomKilled, finishedAt and, when COMMAND could not start, startError
@@ -34,7 +35,7 @@
 #define DRAIN_AFTER_EXIT_MS 2000 /* how long to keep reading output that outlives the command */
 
 struct config {
-  const char *dir, *log, *hostname, *workdir, *oomfile;
+  const char *dir, *log, *hostname, *workdir, *oomfile, *netns;
   int namespaces;
   char **env, **mounts, **cgroups, **argv; /* mounts: triples SRC DST MODE */
   int nenv, nmounts, ncgroups;
@@ -160,6 +161,11 @@ static void run_container(const struct config *c, int out, int err, int errfd) {
     if (fd < 0 || write(fd, "0", 1) < 0) fail(errfd, "join cgroup", path);
     close(fd);
   }
+  if (c->netns) {
+    int ns = open(c->netns, O_RDONLY | O_CLOEXEC);
+    if (ns < 0 || setns(ns, CLONE_NEWNET) < 0) fail(errfd, "join network namespace", c->netns);
+    close(ns);
+  }
   if (c->namespaces) {
     if (unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC) < 0) fail(errfd, "unshare", "mount/uts/ipc");
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) fail(errfd, "make mounts private", "/");
@@ -211,6 +217,7 @@ static int parse(int argc, char **argv, struct config *c) {
       return more > 0 ? 0 : -1;
     } else if (strcmp(opt, "-n") == 0) c->namespaces = 1;
     else if (strcmp(opt, "-h") == 0 && more >= 1) c->hostname = argv[++i];
+    else if (strcmp(opt, "-N") == 0 && more >= 1) c->netns = argv[++i];
     else if (strcmp(opt, "-w") == 0 && more >= 1) c->workdir = argv[++i];
     else if (strcmp(opt, "-o") == 0 && more >= 1) c->oomfile = argv[++i];
     else if (strcmp(opt, "-e") == 0 && more >= 1) c->env[c->nenv++] = argv[++i];
