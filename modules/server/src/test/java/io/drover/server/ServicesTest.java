@@ -121,6 +121,24 @@ class ServicesTest {
     String clusterIP = kubectl.run("get", "svc", "echo", "-o", "jsonpath={.spec.clusterIP}").assertOk().stdout();
     assertEquals(3, spread(clusterIP, 80, 30).size());
 
+    // sessionAffinity ClientIP: this client's connections stay on one pod.
+    kubectl.run("patch", "svc", "echo", "-p", "{\"spec\":{\"sessionAffinity\":\"ClientIP\"}}").assertOk();
+    Polling.await(() -> {
+      try {
+        return spread("127.0.0.1", nodePort(), 20).size() == 1;
+      } catch (Exception e) {
+        return false;
+      }
+    }, DEADLINE, "requests sticking to one pod");
+    kubectl.run("patch", "svc", "echo", "-p", "{\"spec\":{\"sessionAffinity\":\"None\",\"sessionAffinityConfig\":null}}").assertOk();
+    Polling.await(() -> {
+      try {
+        return spread("127.0.0.1", nodePort(), 30).size() == 3;
+      } catch (Exception e) {
+        return false;
+      }
+    }, DEADLINE, "requests spread again");
+
     Files.delete(member.dataDir().resolve("www-2").resolve("ready"));
     try {
       awaitReadyEndpoints(2);
