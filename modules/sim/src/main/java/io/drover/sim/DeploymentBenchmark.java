@@ -71,7 +71,7 @@ public final class DeploymentBenchmark {
   public record Result(int nodes, int replicas, String maxSurge, String maxUnavailable, double availableSeconds,
       double podsPerSecond, double rolloutSeconds, double rolloutPodsPerSecond, int mostPods, int fewestAvailable,
       int allowedMost, int allowedFewest, int samples, int statusWrites, int kubeletFailures,
-      String firstKubeletFailure, boolean completed) implements Bench.Result {
+      String firstKubeletFailure, int fewestOnANode, int mostOnANode, boolean completed) implements Bench.Result {
 
     @Override
     public boolean correct() {
@@ -84,11 +84,13 @@ public final class DeploymentBenchmark {
           Drover deployment benchmark: %d replicas on %d virtual nodes (pods Ready as soon as bound), \
           maxSurge %s, maxUnavailable %s, one control-plane member
           create -> available  %.2f s (%.1f pods/s)
+          spread when available %d to %d pods per node
           rolling update       %.2f s until complete (%.1f pods replaced/s)
           rollout bounds       at most %d replicas asked (allowed %d), at least %d pods ready (allowed %d), %d samples
           virtual kubelet      %d status writes, %d failures%s%s""",
-          replicas, nodes, maxSurge, maxUnavailable, availableSeconds, podsPerSecond, rolloutSeconds,
-          rolloutPodsPerSecond, mostPods, allowedMost, fewestAvailable, allowedFewest, samples, statusWrites,
+          replicas, nodes, maxSurge, maxUnavailable, availableSeconds, podsPerSecond, fewestOnANode, mostOnANode,
+          rolloutSeconds, rolloutPodsPerSecond, mostPods, allowedMost, fewestAvailable, allowedFewest, samples,
+          statusWrites,
           kubeletFailures, firstKubeletFailure == null ? "" : "; first: " + firstKubeletFailure,
           completed ? "" : "\nNOT COMPLETED within the deadline");
     }
@@ -157,6 +159,11 @@ public final class DeploymentBenchmark {
       send(http.post("/apis/apps/v1/namespaces/" + NAMESPACE + "/deployments", deployment("v1")), 201);
       Sample first = awaitComplete(deadline, null);
       long available = System.nanoTime() - created;
+      Map<String, Integer> perNode = new java.util.HashMap<>();
+      for (int i = 0; i < options.nodes(); i++) perNode.put(nodePrefix + i, 0);
+      for (JsonNode pod : http.get(podsPath).path("items")) {
+        perNode.computeIfPresent(pod.path("spec").path("nodeName").asText(), (n, count) -> count + 1);
+      }
       Bench.progress("available after %.2f s; rolling update", available / 1e9);
 
       long updated = System.nanoTime();
@@ -174,7 +181,8 @@ public final class DeploymentBenchmark {
           seconds(available), rate(options.replicas(), available), seconds(rollout),
           rate(options.replicas(), rollout), bounds.most, bounds.fewest == Integer.MAX_VALUE ? 0 : bounds.fewest,
           options.replicas() + surge, options.replicas() - unavailable, bounds.samples, statusWrites.get(),
-          failures.get(), firstFailure, first.complete() && done.complete());
+          failures.get(), firstFailure, java.util.Collections.min(perNode.values()),
+          java.util.Collections.max(perNode.values()), first.complete() && done.complete());
     }
   }
 

@@ -19,6 +19,9 @@ class DeploymentBenchmarkTest {
         () -> assertTrue(result.mostPods() <= 22, "at most replicas + maxSurge pods"),
         () -> assertTrue(result.fewestAvailable() >= 15, "at least replicas - maxUnavailable available"),
         () -> assertTrue(result.samples() > 0),
+        // A burst of one ReplicaSet's pods spreads over the nodes (the scheduler assumes in-flight placements).
+        () -> assertTrue(result.mostOnANode() - result.fewestOnANode() <= 1,
+            "spread " + result.fewestOnANode() + ".." + result.mostOnANode()),
         () -> assertEquals(0, result.kubeletFailures(), result.firstKubeletFailure()),
         () -> assertTrue(result.correct()));
   }

@@ -116,6 +116,12 @@ public final class SchedulerActor {
      */
     private Map<String, NodeInfo> snapshot;
     private Instant snapshotAt = Instant.EPOCH;
+    /**
+     * Pods in flight, assumed on the node their cycle chose (as kube-scheduler's cache assumes them), so the
+     * cycles dispatched right after see them: otherwise a burst of a ReplicaSet's pods all scores the same
+     * snapshot and can land on one node. Key: pod key; value: the assumed node and the pod.
+     */
+    private final Map<String, Map.Entry<String, ObjectNode>> assumed = new HashMap<>();
 
     Running(ActorContext<Command> ctx, ObjectService service, Settings settings, EventRecorder events,
         java.util.function.Predicate<String> ownsPod, Clock clock) {
@@ -201,9 +207,8 @@ public final class SchedulerActor {
     private Behavior<Command> onCycleDone(CycleDone done) {
       inFlight.remove(done.podKey());
       Outcome outcome = done.outcome();
-      if (outcome instanceof Bound bound && snapshot != null && snapshot.containsKey(bound.node())) {
-        snapshot.put(bound.node(), snapshot.get(bound.node()).withPod(bound.pod()));
-      }
+      forget(done.podKey());
+      if (outcome instanceof Bound bound) addToSnapshot(bound.node(), bound.pod());
       if (outcome instanceof Unschedulable || (outcome instanceof Skipped s && s.retry())) {
         int attempt = attempts.merge(done.podKey(), 1, Integer::sum);
         long factor = 1L << Math.min(attempt - 1, 20);
@@ -247,6 +252,7 @@ public final class SchedulerActor {
       if (result.rankedNodes().isEmpty()) {
         return markUnschedulable(stored, result.failureMessage());
       }
+      assume(podKey, result.rankedNodes().get(0), pod);
       return reserveAndBind(stored, result.rankedNodes(), 0, result);
     }
 
@@ -322,8 +328,31 @@ public final class SchedulerActor {
         snapshot = new java.util.LinkedHashMap<>();
         for (NodeInfo node : readNodeInfos()) snapshot.put(node.name(), node);
         snapshotAt = now;
+        // A fresh read does not hold the pods still in flight: assume them again.
+        assumed.forEach((podKey, placed) -> addToSnapshot(placed.getKey(), placed.getValue()));
       }
       return new ArrayList<>(snapshot.values());
+    }
+
+    private void assume(String podKey, String node, ObjectNode pod) {
+      assumed.put(podKey, Map.entry(node, pod));
+      addToSnapshot(node, pod);
+    }
+
+    /** The cycle ended: its assumption goes; a binding, if any, is added by the caller. */
+    private void forget(String podKey) {
+      Map.Entry<String, ObjectNode> placed = assumed.remove(podKey);
+      if (placed == null || snapshot == null) return;
+      NodeInfo node = snapshot.get(placed.getKey());
+      if (node != null) snapshot.put(placed.getKey(), node.withoutPod(PodInfo.of(placed.getValue()).key()));
+    }
+
+    private void addToSnapshot(String nodeName, ObjectNode pod) {
+      NodeInfo node = snapshot == null ? null : snapshot.get(nodeName);
+      if (node == null) return;
+      String key = PodInfo.of(pod).key();
+      // Never twice: a fresh read may already hold the pod bound.
+      snapshot.put(nodeName, node.withoutPod(key).withPod(pod));
     }
 
     private List<NodeInfo> readNodeInfos() {
