@@ -32,7 +32,6 @@ import io.drover.control.store.ObjectEntity;
 import io.drover.control.store.ObjectService;
 import io.drover.control.store.ObjectStore;
 import io.drover.control.store.WriteOptions;
-import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -84,7 +83,7 @@ public final class ControlPlane {
           store.closeWatches();
           return CompletableFuture.completedFuture(Done.getInstance());
         });
-    return SchemaUtils.createIfNotExists(system).thenCompose(schema -> {
+    return JournalSchema.createIfNotExists(system).thenCompose(schema -> {
       ObjectEntity.init(system, config.getInt("store.snapshot-every-events"));
       io.drover.control.network.ServiceAddressEntity.init(system,
           io.drover.control.network.ServiceRanges.from(config.getConfig("network")));
