@@ -47,12 +47,22 @@ public final class DroverServer implements AutoCloseable {
 
   /** The configuration for a data directory and API port: -D properties, overrides, then the single-node profile. */
   public static Config config(Path dataDir, int port, Map<String, Object> overrides) {
+    return config(dataDir, port, overrides, ConfigFactory.empty());
+  }
+
+  /**
+   * As above with a profile or member file (e.g. config/cluster.conf) between the overrides and the defaults. All
+   * layers are merged before substitutions are resolved, so a layer's drover.journal.url reaches the settings that
+   * refer to it.
+   */
+  public static Config config(Path dataDir, int port, Map<String, Object> overrides, Config file) {
     Config base = ConfigFactory.parseMap(Map.of(
         "drover.data-dir", dataDir.toAbsolutePath().toString(),
         "drover.api.port", port));
     Config extra = ConfigFactory.parseMap(overrides);
     // -D system properties win, so any key can be set on the command line (bin/drover up -Ddrover.x=y).
-    return ConfigFactory.systemProperties().withFallback(extra).withFallback(base).withFallback(ConfigFactory.parseResources("single-node.conf"))
+    return ConfigFactory.systemProperties().withFallback(extra).withFallback(file).withFallback(base)
+        .withFallback(ConfigFactory.parseResources("single-node.conf"))
         .withFallback(ConfigFactory.defaultReference()).resolve();
   }
 

@@ -36,8 +36,7 @@ public final class Main {
       }
       i++;
     }
-    Config config = ConfigFactory.systemProperties().withFallback(file)
-        .withFallback(DroverServer.config(dataDir, port, overrides)).resolve();
+    Config config = DroverServer.config(dataDir, port, overrides, file);
     DroverServer server = DroverServer.start(config);
     System.out.println("Drover is up. API: " + server.apiUrl());
     System.out.println("  kubectl --kubeconfig " + server.kubeconfig() + " get namespaces");
