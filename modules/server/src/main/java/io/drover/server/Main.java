@@ -5,6 +5,10 @@ import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 
 /**
  * {@code drover up [--data-dir DIR] [--port N] [--host H] [--config FILE]}: starts a one-member Drover (roles
@@ -41,7 +45,18 @@ public final class Main {
     System.out.println("Drover is up. API: " + server.apiUrl());
     System.out.println("  kubectl --kubeconfig " + server.kubeconfig() + " get namespaces");
     server.system().getWhenTerminated().toCompletableFuture().join();
+    if (downed(server.system())) {
+      // Not a clean stop: a supervisor (systemd, a restart loop) should start it again to rejoin the cluster.
+      System.err.println("Drover stopped: the cluster downed this member (cut off from the majority, or by hand).");
+      System.exit(1);
+    }
     System.out.println("Drover stopped.");
+  }
+
+  /** Whether the member stopped because the cluster downed it (pekko.cluster.run-coordinated-shutdown-when-down). */
+  static boolean downed(ActorSystem<?> system) {
+    return CoordinatedShutdown.get(Adapter.toClassic(system)).getShutdownReason()
+        .equals(Optional.of(CoordinatedShutdown.clusterDowningReason()));
   }
 
   private static String require(String option, String value) {
