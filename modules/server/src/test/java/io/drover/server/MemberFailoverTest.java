@@ -5,15 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.api.Json;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,8 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,9 +35,7 @@ class MemberFailoverTest {
   static final int OBJECTS = 300;
   static final Duration DEADLINE = Duration.ofSeconds(150);
   static final String NAMESPACE = "failover";
-  static Path clusterDir;
-  static Map<String, String> env;
-  static int apiBase;
+  static LocalCluster cluster;
   static Kubectl kubectl;
   static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -52,28 +43,17 @@ class MemberFailoverTest {
   static void start() throws Exception {
     Assumptions.assumeTrue(LocalPostgres.available(),
         "SKIPPED: no PostgreSQL server on this host (apt-get install postgresql; .ci/run installs it)");
-    // PostgreSQL runs as the postgres user when we are root: it must be able to enter the directory.
-    clusterDir = Files.createTempDirectory("drover-cluster-",
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-    apiBase = freeBase(MEMBERS);
-    env = new HashMap<>();
-    env.put("DROVER_CLUSTER_DIR", clusterDir.toString());
-    env.put("DROVER_API_PORT_BASE", Integer.toString(apiBase));
-    env.put("DROVER_REMOTE_PORT_BASE", Integer.toString(freeBase(MEMBERS)));
-    env.put("DROVER_ADMIN_PORT_BASE", Integer.toString(freeBase(MEMBERS)));
-    env.put("DROVER_PG_PORT", Integer.toString(freeBase(1)));
-    env.put("DROVER_CLASSPATH", System.getProperty("java.class.path"));
     // Quick failure handling for the test: the Split Brain Resolver downs an unreachable member after 4 s of
     // stable membership; a Node is lost after 6 s without heartbeats and its pods evicted 2 s later.
-    env.put("DROVER_MEMBER_JAVA_OPTS", String.join(" ", "-Xmx384m", "-XX:+UseSerialGC",
+    cluster = LocalCluster.start(LocalCluster.findScript(), MEMBERS, String.join(" ", "-Xmx384m",
+        "-XX:+UseSerialGC",
         "-Dpekko.cluster.split-brain-resolver.stable-after=4s",
         "-Ddrover.agent.heartbeat-interval=1s",
         "-Ddrover.node-lifecycle.monitor-period=1s",
         "-Ddrover.node-lifecycle.grace-period=6s",
         "-Ddrover.node-lifecycle.default-toleration=2s",
         "-Ddrover.agent.restart-backoff-initial=1s"));
-    script("up", Integer.toString(MEMBERS));
-    kubectl = new Kubectl(clusterDir.resolve("kubeconfig"));
+    kubectl = new Kubectl(cluster.kubeconfig());
     for (int i = 1; i <= MEMBERS; i++) {
       String node = "member-" + i;
       Polling.await(() -> kubectl.run("get", "node", node).stdout().contains(" Ready") ? true : null, DEADLINE,
@@ -83,56 +63,17 @@ class MemberFailoverTest {
 
   @AfterAll
   static void stop() throws Exception {
-    if (clusterDir == null) return;
+    if (cluster == null) return;
     List<Long> pids = new ArrayList<>();
-    for (int i = 1; i <= MEMBERS; i++) {
-      Path pid = clusterDir.resolve("member-" + i).resolve("pid");
-      if (Files.exists(pid)) pids.add(Long.parseLong(Files.readString(pid).strip()));
-    }
-    try {
-      script("down");
-    } finally {
-      for (long pid : pids) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-      TestServers.deleteRecursively(clusterDir);
-    }
+    for (int i = 1; i <= MEMBERS; i++) pids.add(cluster.pid(i));
+    cluster.close();
     for (long pid : pids) {
       assertTrue(ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true), "member PID " + pid + " stopped");
     }
   }
 
-  /** The first of {@code count} consecutive loopback ports that are free now. */
-  static int freeBase(int count) throws IOException {
-    for (int attempt = 0; attempt < 100; attempt++) {
-      int base = ThreadLocalRandom.current().nextInt(20000, 40000);
-      boolean free = true;
-      for (int p = base; p < base + count && free; p++) {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(p, 1,
-            java.net.InetAddress.getLoopbackAddress())) {
-          socket.setReuseAddress(true);
-        } catch (IOException e) {
-          free = false;
-        }
-      }
-      if (free) return base;
-    }
-    throw new IOException("no free port range");
-  }
-
-  static String script(String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of("../../deploy/local-cluster.sh").toAbsolutePath().normalize().toString());
-    command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.environment().putAll(env);
-    Process process = builder.start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(process.waitFor(5, TimeUnit.MINUTES), "local-cluster.sh " + String.join(" ", args) + " finished");
-    assertEquals(0, process.exitValue(), "local-cluster.sh " + String.join(" ", args) + ":\n" + output);
-    return output;
-  }
-
   static String api(int member) {
-    return "http://127.0.0.1:" + (apiBase + member - 1);
+    return cluster.apiUrl(member);
   }
 
   static HttpResponse<String> send(String method, String url, String body, String contentType) throws Exception {
@@ -191,10 +132,8 @@ class MemberFailoverTest {
     assertTrue(onMember1 > 0, "member-1 runs some of the pods");
 
     // member-1 formed the cluster: the oldest member, where the shard coordinator runs.
-    long pid = Long.parseLong(Files.readString(clusterDir.resolve("member-1").resolve("pid")).strip());
     long killedAt = System.nanoTime();
-    ProcessHandle.of(pid).orElseThrow().destroyForcibly(); // SIGKILL
-    ProcessHandle.of(pid).ifPresent(p -> p.onExit().join());
+    cluster.kill(1);
 
     // The survivors answer at once, with every acknowledged object and its resourceVersion.
     assertEquals(acknowledged, configMaps(2), "member-2 lists everything acknowledged");
@@ -256,7 +195,7 @@ class MemberFailoverTest {
 
     // Started again, it rejoins: serves the same objects and runs a pod on its node.
     long restartedAt = System.nanoTime();
-    script("up", Integer.toString(MEMBERS));
+    cluster.up();
     Polling.await(() -> kubectl.run("get", "node", "member-1").stdout().contains(" Ready") ? true : null, DEADLINE,
         "member-1 Ready again");
     Polling.await(() -> {

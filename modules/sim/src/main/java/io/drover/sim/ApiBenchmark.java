@@ -6,6 +6,7 @@ import static io.drover.sim.Figures.seconds;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.server.DroverServer;
+import io.drover.server.LocalPostgres;
 import io.drover.sim.Figures.Spread;
 import java.io.IOException;
 import java.net.URI;
@@ -30,31 +31,38 @@ public final class ApiBenchmark {
   static final String WATCH_LATENCY_FROM = "send of the create request to arrival of its ADDED event at the watcher";
 
   /** What to run. A null dataDir means a temporary directory, deleted afterwards; a null json writes no file. */
-  public record Options(int count, int clients, int watchers, int warmup, Duration deadline, Path dataDir,
-      Path json) {
+  public record Options(int count, int clients, int watchers, int warmup, Duration deadline, String journal,
+      Path dataDir, Path json) {
     public Options {
       if (count < 1 || clients < 1 || watchers < 0 || warmup < 0 || deadline.isNegative()) {
         throw new IllegalArgumentException("count and clients must be positive, watchers and warmup not negative");
       }
+      if (!journal.equals("h2") && !journal.equals("postgres")) {
+        throw new IllegalArgumentException("--journal is h2 or postgres");
+      }
     }
 
     public static Options defaults() {
-      return new Options(10_000, 32, 4, 500, Duration.ofSeconds(60), null, null);
+      return new Options(10_000, 32, 4, 500, Duration.ofSeconds(60), "h2", null, null);
     }
 
-    /** Parses {@code --count N --clients C --watchers W --warmup N --deadline SECONDS --data-dir DIR --json FILE}. */
+    /**
+     * Parses {@code --count N --clients C --watchers W --warmup N --deadline SECONDS --journal h2|postgres
+     * --data-dir DIR --json FILE}.
+     */
     public static Options parse(String... args) {
       Options d = defaults();
-      Args a = Args.parse(args,
-          List.of("--count", "--clients", "--watchers", "--warmup", "--deadline", "--data-dir", "--json"));
+      Args a = Args.parse(args, List.of("--count", "--clients", "--watchers", "--warmup", "--deadline", "--journal",
+          "--data-dir", "--json"));
       return new Options(a.integer("--count", d.count()), a.integer("--clients", d.clients()),
           a.integer("--watchers", d.watchers()), a.integer("--warmup", d.warmup()),
-          a.seconds("--deadline", d.deadline()), a.path("--data-dir"), a.path("--json"));
+          a.seconds("--deadline", d.deadline()), a.text("--journal", d.journal()), a.path("--data-dir"),
+          a.path("--json"));
     }
   }
 
   /** The figures of one run; latencies in milliseconds. Written as JSON with --json. */
-  public record Result(int count, int clients, int watchers, double createSeconds, double createsPerSecond,
+  public record Result(String journal, int count, int clients, int watchers, double createSeconds, double createsPerSecond,
       int createFailures, String firstCreateFailure, double createP50Ms, double createP90Ms, double createP99Ms,
       double createMaxMs, String watchLatencyFrom, double watchP50Ms, double watchP99Ms, double watchMaxMs,
       long eventsDelivered, long duplicates, long outOfOrder, long missing, long watchErrors,
@@ -69,13 +77,13 @@ public final class ApiBenchmark {
     @Override
     public String report() {
       return String.format("""
-          Drover API benchmark: %d ConfigMap creates, %d clients, %d watchers (H2 file journal; warm-up excluded)
+          Drover API benchmark: %d ConfigMap creates, %d clients, %d watchers (%s journal; warm-up excluded)
           creates/s           %.1f  (%d in %.2f s, %d not 201%s)
           create latency ms   p50 %.2f  p90 %.2f  p99 %.2f  max %.2f
           watch latency ms    p50 %.2f  p99 %.2f  max %.2f  (from %s)
           watch events        %d delivered, %d duplicates, %d out of order, %d missing, %d stream errors
           heap used after GC  %d MB""",
-          count, clients, watchers, createsPerSecond, count, createSeconds, createFailures,
+          count, clients, watchers, journal.equals("h2") ? "H2 file" : "PostgreSQL", createsPerSecond, count, createSeconds, createFailures,
           firstCreateFailure == null ? "" : "; first: " + firstCreateFailure, createP50Ms, createP90Ms,
           createP99Ms, createMaxMs, watchP50Ms, watchP99Ms, watchMaxMs, watchLatencyFrom, eventsDelivered,
           duplicates, outOfOrder, missing, watchErrors, heapUsedAfterGcMb);
@@ -90,14 +98,20 @@ public final class ApiBenchmark {
     this.http = new BenchHttp(api, options.deadline());
   }
 
-  /** Starts a Drover, measures, stops it, and deletes the data directory if it was a temporary one. */
+  /**
+   * Starts a Drover (with a throw-away PostgreSQL for --journal postgres), measures, stops it, and deletes the data
+   * directory if it was a temporary one.
+   */
   public static Result run(Options options) throws Exception {
     Path dataDir = Bench.dataDir(options.dataDir(), "drover-bench-");
+    LocalPostgres postgres = options.journal().equals("postgres") ? LocalPostgres.start() : null;
     try {
-      try (DroverServer server = DroverServer.start(DroverServer.config(dataDir, 0, Map.of()))) {
+      Map<String, Object> journal = postgres == null ? Map.of() : postgres.journalSettings();
+      try (DroverServer server = DroverServer.start(DroverServer.config(dataDir, 0, journal))) {
         return new ApiBenchmark(options, server.apiUrl()).measure();
       }
     } finally {
+      if (postgres != null) postgres.close();
       if (options.dataDir() == null) Bench.deleteRecursively(dataDir);
     }
   }
@@ -140,7 +154,7 @@ public final class ApiBenchmark {
     Spread watch = Spread.of(watchers.stream().flatMapToLong(w -> Arrays.stream(w.latencies(creates.sentAt())))
         .toArray());
     int count = options.count();
-    return new Result(count, options.clients(), options.watchers(), seconds(creates.wallNanos()),
+    return new Result(options.journal(), count, options.clients(), options.watchers(), seconds(creates.wallNanos()),
         rate(count, creates.wallNanos()),
         creates.failures(), creates.firstFailure(),
         create.p50Ms(), create.p90Ms(), create.p99Ms(), create.maxMs(),

@@ -15,7 +15,7 @@ public final class Bench {
 
   static final String USAGE = """
       usage: drover bench api [--count N] [--clients C] [--watchers W] [--warmup N] [--deadline SECONDS]
-                              [--data-dir DIR] [--json FILE]
+                              [--journal h2|postgres] [--data-dir DIR] [--json FILE]
              drover bench pods [--count N] [--clients C] [--grace-period SECONDS] [--deadline SECONDS]
                                [--data-dir DIR] [--json FILE]
              drover bench scheduler [--nodes N] [--pods M] [--clients C] [--deadline SECONDS] [--data-dir DIR]
@@ -24,6 +24,8 @@ public final class Bench {
                                      [--deadline SECONDS] [--data-dir DIR] [--json FILE]
              drover bench proxy [--requests N] [--clients C] [--megabytes M] [--deadline SECONDS]
                                 [--data-dir DIR] [--json FILE]
+             drover bench failover [--members M] [--entities N] [--clients C] [--stable-after SECONDS]
+                                   [--compare-count N] [--deadline SECONDS] [--json FILE]
         api        ConfigMap creates over HTTP with concurrent clients, watched by W watch streams
         pods       N pods (sleep 3600) as real processes: create -> Running latency, then delete until gone
         scheduler  M pods placed on N virtual nodes (no agent): placements/s, create -> bound, no overcommit;
@@ -31,7 +33,9 @@ public final class Bench {
         deployment a Deployment of R replicas on N virtual nodes: time to available, then to finish a rolling
                    update, checked against maxSurge and maxUnavailable
         proxy      N requests (a connection each) and an M MB transfer, straight to a backend and through a
-                   Service's cluster IP (the service proxy): rates, latencies, throughput and their ratios""";
+                   Service's cluster IP (the service proxy): rates, latencies, throughput and their ratios
+        failover   API creates on H2 against PostgreSQL; then M member JVMs on PostgreSQL (deploy/local-cluster.sh)
+                   with N objects, the oldest killed with SIGKILL: time until every object is writable again""";
 
   /** What every benchmark's result offers: a printed report and whether the run was correct. */
   interface Result {
@@ -56,6 +60,8 @@ public final class Bench {
       case "deployment" -> cli(rest, DeploymentBenchmark.Options::parse, DeploymentBenchmark.Options::json,
           DeploymentBenchmark::run);
       case "proxy" -> cli(rest, ProxyBenchmark.Options::parse, ProxyBenchmark.Options::json, ProxyBenchmark::run);
+      case "failover" -> cli(rest, FailoverBenchmark.Options::parse, FailoverBenchmark.Options::json,
+          FailoverBenchmark::run);
       default -> {
         System.err.println(USAGE);
         yield 2;

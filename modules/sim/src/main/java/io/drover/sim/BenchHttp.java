@@ -22,8 +22,12 @@ final class BenchHttp {
   static final IntPredicate CREATED = status -> status == 201;
   static final IntPredicate DELETED = status -> status == 200 || status == 202;
 
-  /** What a batch of requests did: when each was sent, how long each took, what failed, and the wall time. */
-  record Batch(long startNanos, long[] sentAt, long[] latencies, int failures, String firstFailure, long wallNanos) {}
+  /**
+   * What a batch of requests did: when each was sent, how long each took, which were accepted, what failed, and the
+   * wall time.
+   */
+  record Batch(long startNanos, long[] sentAt, long[] latencies, boolean[] accepted, int failures,
+      String firstFailure, long wallNanos) {}
 
   private final String api;
   private final Duration timeout;
@@ -82,6 +86,7 @@ final class BenchHttp {
       throws InterruptedException {
     long[] sentAt = new long[count];
     long[] latencies = new long[count];
+    boolean[] ok = new boolean[count];
     AtomicInteger next = new AtomicInteger();
     AtomicInteger failures = new AtomicInteger();
     AtomicReference<String> firstFailure = new AtomicReference<>();
@@ -101,6 +106,7 @@ final class BenchHttp {
           return;
         }
         latencies[i] = System.nanoTime() - sentAt[i];
+        ok[i] = failure == null;
         if (failure != null) {
           failures.incrementAndGet();
           firstFailure.compareAndSet(null, failure);
@@ -116,6 +122,6 @@ final class BenchHttp {
     for (Thread thread : threads) {
       thread.join(); // also makes the clients' writes to sentAt and latencies visible here
     }
-    return new Batch(start, sentAt, latencies, failures.get(), firstFailure.get(), System.nanoTime() - start);
+    return new Batch(start, sentAt, latencies, ok, failures.get(), firstFailure.get(), System.nanoTime() - start);
   }
 }
