@@ -7,6 +7,7 @@ import io.drover.api.ApiException;
 import io.drover.api.Json;
 import io.drover.api.discovery.Discovery;
 import io.drover.api.openapi.OpenApi;
+import io.drover.control.metrics.DroverMetrics;
 import io.drover.control.metrics.PodMetricsSource;
 import io.drover.control.store.ObjectService;
 import java.time.Clock;
@@ -43,12 +44,14 @@ public final class ApiServer {
   private final AutoscalingV1 autoscalingV1;
   private final long maxBodyBytes;
   private final Duration requestTimeout;
+  private final DroverMetrics requestMetrics;
 
   public ApiServer(ActorSystem<?> system, ObjectService service, java.util.function.Supplier<Optional<PodIo>> agent) {
     Config config = system.settings().config().getConfig("drover.api");
     this.system = system;
     this.maxBodyBytes = config.getBytes("max-body-bytes");
     this.requestTimeout = config.getDuration("request-timeout");
+    this.requestMetrics = DroverMetrics.get(system);
     this.resources = new ResourceHandler(system, service, agent, config.getDuration("max-watch-timeout"),
         config.getInt("max-list-limit"), Clock.systemUTC());
     this.autoscalingV1 = new AutoscalingV1(system, resources, requestTimeout.toMillis());
@@ -70,6 +73,7 @@ public final class ApiServer {
 
   /** Answers one request; failures of any kind become a Status response. */
   public CompletionStage<HttpResponse> handle(HttpRequest request) {
+    long started = System.nanoTime();
     CompletionStage<HttpResponse> response;
     try {
       response = route(request);
@@ -89,6 +93,12 @@ public final class ApiServer {
         }
       }
       return HttpBodies.status(api);
+    }).thenApply(answer -> {
+      // The one place every request passes: the API metrics by Kubernetes verb, resource and status code.
+      RequestInfo info = RequestInfo.of(request.method().value(), request.getUri().path(),
+          request.getUri().query().get("watch").map(w -> w.equals("true") || w.equals("1")).orElse(false));
+      requestMetrics.apiRequest(info.verb(), info.resource(), info.subresource(), answer.status().intValue(), started);
+      return answer;
     });
   }
 
