@@ -9,6 +9,7 @@ import io.drover.api.discovery.Discovery;
 import io.drover.api.openapi.OpenApi;
 import io.drover.control.metrics.DroverMetrics;
 import io.drover.control.metrics.PodMetricsSource;
+import io.drover.control.store.JournalHealth;
 import io.drover.control.store.ObjectService;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,6 +19,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.ContentType;
@@ -113,8 +116,10 @@ public final class ApiServer {
     switch (segments[0]) {
       case "version":
         return done(HttpBodies.json(200, version()));
-      case "healthz", "livez", "readyz":
+      case "healthz", "livez":
         return done(HttpBodies.text(200, "ok"));
+      case "readyz":
+        return readyz(request);
       case "openapi":
         if (segments.length == 2 && segments[1].equals("v2") && !accept.isEmpty() && !accept.contains("json")
             && !accept.contains("*/*")) {
@@ -177,6 +182,25 @@ public final class ApiServer {
     return request.entity().withSizeLimit(maxBodyBytes)
         .toStrict(requestTimeout.toMillis(), system)
         .thenComposeAsync(strict -> handler.apply(strict.getData().toArray()), system.executionContext());
+  }
+
+  /**
+   * Ready when this member is Up in the cluster and the journal database answers. As Kubernetes answers: "ok", or
+   * one line per check and "readyz check failed" with 503; {@code ?verbose} lists the checks when ready too.
+   */
+  private CompletionStage<HttpResponse> readyz(HttpRequest request) {
+    request.discardEntityBytes(system);
+    MemberStatus status = Cluster.get(system).selfMember().status();
+    boolean verbose = request.getUri().query().get("verbose").isPresent();
+    return JournalHealth.get(system).check().thenApply(journal -> {
+      boolean up = status.equals(MemberStatus.up());
+      boolean ready = up && journal.healthy();
+      if (ready && !verbose) return HttpBodies.text(200, "ok");
+      String checks = (up ? "[+]cluster-member ok\n" : "[-]cluster-member failed: this member is " + status + "\n")
+          + (journal.healthy() ? "[+]journal ok\n" : "[-]journal failed: " + journal.error() + "\n")
+          + "readyz check " + (ready ? "passed" : "failed");
+      return HttpBodies.text(ready ? 200 : 503, checks);
+    });
   }
 
   /** Aggregated discovery when the client asks for it (with the exact Content-Type it expects), else legacy. */

@@ -39,7 +39,7 @@ public final class Main {
     Config config = ConfigFactory.systemProperties().withFallback(file)
         .withFallback(DroverServer.config(dataDir, port, overrides)).resolve();
     DroverServer server = DroverServer.start(config);
-    System.out.println("Drover is up. API: " + server.apiUrl());
+    System.out.println("Drover is up. API: " + server.apiUrl() + "  admin: " + server.adminUrl());
     System.out.println("  kubectl --kubeconfig " + server.kubeconfig() + " get namespaces");
     server.system().getWhenTerminated().toCompletableFuture().join();
     System.out.println("Drover stopped.");
