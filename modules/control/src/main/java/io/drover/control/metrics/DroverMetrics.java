@@ -82,11 +82,6 @@ public final class DroverMetrics implements Extension {
     return ID.apply(system);
   }
 
-  /** The registry, for metrics a part of Drover defines itself. */
-  public PrometheusRegistry registry() {
-    return registry;
-  }
-
   /** One API request, counted where the API routes it; startedNanos is System.nanoTime() at its arrival. */
   public void apiRequest(String verb, String resource, String subresource, int code, long startedNanos) {
     apiRequests.labelValues(verb, resource, subresource, Integer.toString(code)).inc();
