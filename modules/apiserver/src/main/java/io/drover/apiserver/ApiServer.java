@@ -7,7 +7,9 @@ import io.drover.api.ApiException;
 import io.drover.api.Json;
 import io.drover.api.discovery.Discovery;
 import io.drover.api.openapi.OpenApi;
+import io.drover.control.metrics.DroverMetrics;
 import io.drover.control.metrics.PodMetricsSource;
+import io.drover.control.store.JournalHealth;
 import io.drover.control.store.ObjectService;
 import java.time.Clock;
 import java.time.Duration;
@@ -17,6 +19,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.ContentType;
@@ -43,12 +47,14 @@ public final class ApiServer {
   private final AutoscalingV1 autoscalingV1;
   private final long maxBodyBytes;
   private final Duration requestTimeout;
+  private final DroverMetrics requestMetrics;
 
   public ApiServer(ActorSystem<?> system, ObjectService service, java.util.function.Supplier<Optional<PodIo>> agent) {
     Config config = system.settings().config().getConfig("drover.api");
     this.system = system;
     this.maxBodyBytes = config.getBytes("max-body-bytes");
     this.requestTimeout = config.getDuration("request-timeout");
+    this.requestMetrics = DroverMetrics.get(system);
     this.resources = new ResourceHandler(system, service, agent, config.getDuration("max-watch-timeout"),
         config.getInt("max-list-limit"), Clock.systemUTC());
     this.autoscalingV1 = new AutoscalingV1(system, resources, requestTimeout.toMillis());
@@ -70,6 +76,7 @@ public final class ApiServer {
 
   /** Answers one request; failures of any kind become a Status response. */
   public CompletionStage<HttpResponse> handle(HttpRequest request) {
+    long started = System.nanoTime();
     CompletionStage<HttpResponse> response;
     try {
       response = route(request);
@@ -89,6 +96,12 @@ public final class ApiServer {
         }
       }
       return HttpBodies.status(api);
+    }).thenApply(answer -> {
+      // The one place every request passes: the API metrics by Kubernetes verb, resource and status code.
+      RequestInfo info = RequestInfo.of(request.method().value(), request.getUri().path(),
+          request.getUri().query().get("watch").map(w -> w.equals("true") || w.equals("1")).orElse(false));
+      requestMetrics.apiRequest(info.verb(), info.resource(), info.subresource(), answer.status().intValue(), started);
+      return answer;
     });
   }
 
@@ -103,8 +116,10 @@ public final class ApiServer {
     switch (segments[0]) {
       case "version":
         return done(HttpBodies.json(200, version()));
-      case "healthz", "livez", "readyz":
+      case "healthz", "livez":
         return done(HttpBodies.text(200, "ok"));
+      case "readyz":
+        return readyz(request);
       case "openapi":
         if (segments.length == 2 && segments[1].equals("v2") && !accept.isEmpty() && !accept.contains("json")
             && !accept.contains("*/*")) {
@@ -167,6 +182,25 @@ public final class ApiServer {
     return request.entity().withSizeLimit(maxBodyBytes)
         .toStrict(requestTimeout.toMillis(), system)
         .thenComposeAsync(strict -> handler.apply(strict.getData().toArray()), system.executionContext());
+  }
+
+  /**
+   * Ready when this member is Up in the cluster and the journal database answers. As Kubernetes answers: "ok", or
+   * one line per check and "readyz check failed" with 503; {@code ?verbose} lists the checks when ready too.
+   */
+  private CompletionStage<HttpResponse> readyz(HttpRequest request) {
+    request.discardEntityBytes(system);
+    MemberStatus status = Cluster.get(system).selfMember().status();
+    boolean verbose = request.getUri().query().get("verbose").isPresent();
+    return JournalHealth.get(system).check().thenApply(journal -> {
+      boolean up = status.equals(MemberStatus.up());
+      boolean ready = up && journal.healthy();
+      if (ready && !verbose) return HttpBodies.text(200, "ok");
+      String checks = (up ? "[+]cluster-member ok\n" : "[-]cluster-member failed: this member is " + status + "\n")
+          + (journal.healthy() ? "[+]journal ok\n" : "[-]journal failed: " + journal.error() + "\n")
+          + "readyz check " + (ready ? "passed" : "failed");
+      return HttpBodies.text(ready ? 200 : 503, checks);
+    });
   }
 
   /** Aggregated discovery when the client asks for it (with the exact Content-Type it expects), else legacy. */

@@ -6,6 +6,7 @@ import io.drover.api.Json;
 import io.drover.api.ResourceRegistry;
 import io.drover.control.event.EventRecorder;
 import io.drover.control.gc.GarbageCollector;
+import io.drover.control.metrics.DroverMetrics;
 import io.drover.control.metrics.PodMetricsSource;
 import io.drover.control.workload.CronJobController;
 import io.drover.control.workload.DaemonSetController;
@@ -76,6 +77,7 @@ public final class ControlPlane {
     ObjectStore store = new ObjectStore(config.getInt("store.watch-window-events"),
         config.getInt("store.watcher-buffer-events"));
     ObjectService service = new ObjectService(system, store, config.getDuration("api.request-timeout"));
+    DroverMetrics.get(system).observe(store);
     ControlPlane plane = new ControlPlane(store, service);
     // The journal's tables are created on first start (H2 file or PostgreSQL); later starts find them.
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "close-watches",

@@ -7,6 +7,7 @@ import io.drover.agent.NodeAgent;
 import io.drover.agent.PodIo;
 import io.drover.agent.runtime.ContainerRuntime;
 import io.drover.agent.runtime.process.ProcessRuntime;
+import io.drover.apiserver.AdminEndpoint;
 import io.drover.apiserver.ApiServer;
 import io.drover.control.ControlPlane;
 import io.drover.control.metrics.PodMetricsSource;
@@ -28,14 +29,16 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 public final class DroverServer implements AutoCloseable {
   private final ActorSystem<Void> system;
   private final ServerBinding binding;
+  private final ServerBinding adminBinding;
   private final Path dataDir;
 
   private final java.util.Optional<NodeAgent> containersToStop;
 
-  private DroverServer(ActorSystem<Void> system, ServerBinding binding, Path dataDir,
+  private DroverServer(ActorSystem<Void> system, ServerBinding binding, ServerBinding adminBinding, Path dataDir,
       java.util.Optional<NodeAgent> containersToStop) {
     this.system = system;
     this.binding = binding;
+    this.adminBinding = adminBinding;
     this.dataDir = dataDir;
     this.containersToStop = containersToStop;
   }
@@ -45,7 +48,10 @@ public final class DroverServer implements AutoCloseable {
     containersToStop.ifPresent(NodeAgent::stopAllContainers);
   }
 
-  /** The configuration for a data directory and API port: -D properties, overrides, then the single-node profile. */
+  /**
+   * The configuration for a data directory and API port: -D properties, overrides, then the single-node profile.
+   * API port 0 (a free port: tests, benchmarks) makes the admin port 0 too, so several members share a host.
+   */
   public static Config config(Path dataDir, int port, Map<String, Object> overrides) {
     return config(dataDir, port, overrides, ConfigFactory.empty());
   }
@@ -56,9 +62,11 @@ public final class DroverServer implements AutoCloseable {
    * refer to it.
    */
   public static Config config(Path dataDir, int port, Map<String, Object> overrides, Config file) {
-    Config base = ConfigFactory.parseMap(Map.of(
+    Map<String, Object> values = new java.util.HashMap<>(Map.of(
         "drover.data-dir", dataDir.toAbsolutePath().toString(),
         "drover.api.port", port));
+    if (port == 0) values.put("drover.admin.port", 0);
+    Config base = ConfigFactory.parseMap(values);
     Config extra = ConfigFactory.parseMap(overrides);
     // -D system properties win, so any key can be set on the command line (bin/drover up -Ddrover.x=y).
     return ConfigFactory.systemProperties().withFallback(extra).withFallback(file).withFallback(base)
@@ -100,8 +108,9 @@ public final class DroverServer implements AutoCloseable {
         agent = java.util.Optional.of(nodeAgent);
       }
       binding.addToCoordinatedShutdown(Duration.ofSeconds(5), system);
+      ServerBinding adminBinding = bindAdmin(system, config);
       boolean stopContainers = config.getBoolean("drover.agent.stop-containers-on-shutdown");
-      DroverServer server = new DroverServer(system, binding, dataDir,
+      DroverServer server = new DroverServer(system, binding, adminBinding, dataDir,
           stopContainers ? agent.map(a -> (NodeAgent) a) : java.util.Optional.empty());
       if (stopContainers && agent.isPresent()) {
         // Ctrl-C and SIGTERM too: stop containers before the actor system goes.
@@ -138,6 +147,22 @@ public final class DroverServer implements AutoCloseable {
         ranges.dnsIp(agent.getString("cluster-dns"))));
   }
 
+  /** The admin endpoint (cluster, shards, journal health, version, metrics) on its own port, after the API. */
+  private static ServerBinding bindAdmin(ActorSystem<Void> system, Config config) throws Exception {
+    String host = config.getString("drover.admin.host");
+    int port = config.getInt("drover.admin.port");
+    ServerBinding admin;
+    try {
+      admin = new AdminEndpoint(system).bind(host, port).toCompletableFuture()
+          .get(30, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("cannot bind the admin endpoint to " + host + ":" + port
+          + " (drover.admin.host, drover.admin.port): " + e.getCause().getMessage(), e.getCause());
+    }
+    admin.addToCoordinatedShutdown(Duration.ofSeconds(5), system);
+    return admin;
+  }
+
   private static ContainerRuntime runtime(String name, Path dataDir) {
     if (name.equals("process")) {
       return new ProcessRuntime(dataDir.resolve("agent").resolve("runtime"));
@@ -152,6 +177,15 @@ public final class DroverServer implements AutoCloseable {
 
   public String apiUrl() {
     return "http://" + apiAddress().getHostString() + ":" + apiAddress().getPort();
+  }
+
+  /** Where the admin endpoint listens (drover.admin; port 0 in the configuration means a free port). */
+  public InetSocketAddress adminAddress() {
+    return adminBinding.localAddress();
+  }
+
+  public String adminUrl() {
+    return "http://" + adminAddress().getHostString() + ":" + adminAddress().getPort();
   }
 
   public Path kubeconfig() {
@@ -188,7 +222,10 @@ public final class DroverServer implements AutoCloseable {
     }
   }
 
-  /** Stops the member through coordinated shutdown (unbinds the API, leaves the cluster, closes the journal). */
+  /**
+   * Stops the member through coordinated shutdown (unbinds the API and the admin endpoint, leaves the cluster,
+   * closes the journal).
+   */
   @Override
   public void close() throws Exception {
     try {

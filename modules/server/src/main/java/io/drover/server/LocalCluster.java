@@ -133,8 +133,21 @@ public final class LocalCluster implements AutoCloseable {
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!process.waitFor(5, TimeUnit.MINUTES) || process.exitValue() != 0) {
       process.destroyForcibly();
-      throw new IOException("local-cluster.sh " + String.join(" ", args) + " failed:\n" + output);
+      throw new IOException("local-cluster.sh " + String.join(" ", args) + " failed:\n" + output + logTails());
     }
+  }
+
+  /** The end of each member's log, for a failure message (the directory is deleted on close). */
+  private String logTails() throws IOException {
+    StringBuilder tails = new StringBuilder();
+    for (int i = 1; i <= members; i++) {
+      Path log = dir.resolve("member-" + i).resolve("member.log");
+      if (!Files.exists(log)) continue;
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+      tails.append("\n--- member-").append(i).append(" log (end) ---\n")
+          .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 25), lines.size())));
+    }
+    return tails.toString();
   }
 
   /** The first of {@code count} consecutive loopback ports that are free now (below the ephemeral range). */

@@ -42,7 +42,7 @@ public final class Main {
     }
     Config config = DroverServer.config(dataDir, port, overrides, file);
     DroverServer server = DroverServer.start(config);
-    System.out.println("Drover is up. API: " + server.apiUrl());
+    System.out.println("Drover is up. API: " + server.apiUrl() + "  admin: " + server.adminUrl());
     System.out.println("  kubectl --kubeconfig " + server.kubeconfig() + " get namespaces");
     server.system().getWhenTerminated().toCompletableFuture().join();
     if (downed(server.system())) {

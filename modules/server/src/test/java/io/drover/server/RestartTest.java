@@ -174,7 +174,9 @@ final class RestartTest {
 
   private static Process startMember(Path dir, int port, String logName) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+    // A free admin port: the member keeps its API port across restarts, but nothing needs a fixed admin port.
+    ProcessBuilder builder = new ProcessBuilder(java, "-Ddrover.admin.port=0", "-cp",
+        System.getProperty("java.class.path"),
         "io.drover.server.Main", "up", "--data-dir", dir.toString(), "--port", Integer.toString(port))
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(logName).toFile()));

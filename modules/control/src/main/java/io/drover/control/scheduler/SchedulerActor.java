@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.drover.api.Json;
 import io.drover.api.ResourceRegistry;
 import io.drover.control.event.EventRecorder;
+import io.drover.control.metrics.DroverMetrics;
 import io.drover.control.node.NodeAllocationEntity;
 import io.drover.control.store.ObjectEntity;
 import io.drover.control.store.ObjectService;
@@ -61,7 +62,7 @@ public final class SchedulerActor {
 
   private record Tick() implements Command {}
 
-  private record CycleDone(String podKey, Outcome outcome) implements Command {}
+  private record CycleDone(String podKey, Outcome outcome, long startedNanos) implements Command {}
 
   /** How one scheduling attempt ended. */
   private sealed interface Outcome {}
@@ -100,6 +101,7 @@ public final class SchedulerActor {
     private final Clock clock;
     private final Duration askTimeout = Duration.ofSeconds(10);
     private final VolumeBinding.Lookup volumes;
+    private final DroverMetrics metrics;
 
     /** Pods waiting for a cycle, in arrival order. */
     private final LinkedHashSet<String> ready = new LinkedHashSet<>();
@@ -133,6 +135,7 @@ public final class SchedulerActor {
       this.events = events;
       this.ownsPod = ownsPod;
       this.clock = clock;
+      this.metrics = DroverMetrics.get(ctx.getSystem());
       this.volumes = new VolumeBinding.Lookup() {
         @Override
         public java.util.Optional<JsonNode> claim(String namespace, String name) {
@@ -208,6 +211,10 @@ public final class SchedulerActor {
       inFlight.remove(done.podKey());
       Outcome outcome = done.outcome();
       forget(done.podKey());
+      if (!(outcome instanceof Skipped s && !s.retry())) { // "nothing to do" was no attempt
+        metrics.schedulingAttempt(outcome instanceof Bound ? "scheduled"
+            : outcome instanceof Unschedulable ? "unschedulable" : "error", done.startedNanos());
+      }
       if (outcome instanceof Bound bound) addToSnapshot(bound.node(), bound.pod());
       if (outcome instanceof Unschedulable || (outcome instanceof Skipped s && s.retry())) {
         int attempt = attempts.merge(done.podKey(), 1, Integer::sum);
@@ -234,8 +241,9 @@ public final class SchedulerActor {
         it.remove();
         if (inFlight.contains(key)) continue;
         inFlight.add(key);
+        long started = System.nanoTime();
         ctx.pipeToSelf(cycle(key), (outcome, error) -> new CycleDone(key,
-            error == null ? outcome : new Skipped(true)));
+            error == null ? outcome : new Skipped(true), started));
       }
       return Behaviors.same();
     }

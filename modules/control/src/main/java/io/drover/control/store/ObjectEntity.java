@@ -7,12 +7,14 @@ import io.drover.api.Json;
 import io.drover.api.ResourceRegistry;
 import io.drover.api.ResourceType;
 import io.drover.control.CborSerializable;
+import io.drover.control.metrics.DroverMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.LongConsumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -124,15 +126,22 @@ public final class ObjectEntity
   // --- set-up ---
 
   public static void init(ActorSystem<?> system, int snapshotEveryEvents) {
+    DroverMetrics metrics = DroverMetrics.get(system);
     ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-            ctx -> create(ctx.getEntityId(), snapshotEveryEvents, Clock.systemUTC()))
+            ctx -> create(ctx.getEntityId(), snapshotEveryEvents, Clock.systemUTC(), metrics::journalWrite))
         .withRole("control-plane"));
   }
 
   public static Behavior<Command> create(String objectKey, int snapshotEveryEvents, Clock clock) {
+    return create(objectKey, snapshotEveryEvents, clock, started -> {});
+  }
+
+  /** @param journalWrites told the System.nanoTime() at which each persisted write began, once it is stored */
+  public static Behavior<Command> create(String objectKey, int snapshotEveryEvents, Clock clock,
+      LongConsumer journalWrites) {
     ResourceType type = ResourceRegistry.byKey(objectKey)
         .orElseThrow(() -> new IllegalArgumentException("no resource type for key " + objectKey));
-    return new ObjectEntity(objectKey, type, snapshotEveryEvents, clock);
+    return new ObjectEntity(objectKey, type, snapshotEveryEvents, clock, journalWrites);
   }
 
   public static PersistenceId persistenceId(String objectKey) {
@@ -148,14 +157,17 @@ public final class ObjectEntity
   private final ResourceType type;
   private final int snapshotEveryEvents;
   private final Clock clock;
+  private final LongConsumer journalWrites;
 
-  private ObjectEntity(String objectKey, ResourceType type, int snapshotEveryEvents, Clock clock) {
+  private ObjectEntity(String objectKey, ResourceType type, int snapshotEveryEvents, Clock clock,
+      LongConsumer journalWrites) {
     super(persistenceId(objectKey), SupervisorStrategy.restartWithBackoff(
         Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
     this.objectKey = objectKey;
     this.type = type;
     this.snapshotEveryEvents = snapshotEveryEvents;
     this.clock = clock;
+    this.journalWrites = journalWrites;
   }
 
   @Override
@@ -315,7 +327,11 @@ public final class ObjectEntity
     if (dryRun) {
       return Effect().reply(replyTo, new Done(event.object(), state.version(), deleted));
     }
-    return Effect().persist(event).thenReply(replyTo, s -> new Done(event.object(), s.version(), deleted));
+    long started = System.nanoTime();
+    return Effect().persist(event).thenReply(replyTo, s -> {
+      journalWrites.accept(started); // runs once the journal has stored the event
+      return new Done(event.object(), s.version(), deleted);
+    });
   }
 
   /**

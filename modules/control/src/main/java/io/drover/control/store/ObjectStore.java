@@ -192,6 +192,11 @@ public final class ObjectStore {
     return position;
   }
 
+  /** How many objects of a type there are (for metrics). */
+  public synchronized int count(ResourceType type) {
+    return objects.get(type).size();
+  }
+
   public synchronized Optional<StoredObject> get(ResourceType type, String namespace, String name) {
     return Optional.ofNullable(objects.get(type).get((type.namespaced() ? namespace : "") + "/" + name));
   }
