@@ -53,8 +53,10 @@ public final class LocalCluster implements AutoCloseable {
     // PostgreSQL runs as the postgres user when we are root: it must be able to enter the directory.
     Path dir = Files.createTempDirectory("drover-cluster-",
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-    LocalCluster cluster = new LocalCluster(script.toAbsolutePath().normalize(), dir, members, freeBase(members),
-        freeBase(members), freeBase(members), freeBase(1), javaOpts, System.getProperty("java.class.path"));
+    // One free range for everything, so no two of the ports can be the same.
+    int base = freeBase(3 * members + 1);
+    LocalCluster cluster = new LocalCluster(script.toAbsolutePath().normalize(), dir, members, base, base + members,
+        base + 2 * members, base + 3 * members, javaOpts, System.getProperty("java.class.path"));
     try {
       cluster.up();
     } catch (IOException | RuntimeException e) {

@@ -44,10 +44,13 @@ class MemberFailoverTest {
     Assumptions.assumeTrue(LocalPostgres.available(),
         "SKIPPED: no PostgreSQL server on this host (apt-get install postgresql; .ci/run installs it)");
     // Quick failure handling for the test: the Split Brain Resolver downs an unreachable member after 4 s of
-    // stable membership; a Node is lost after 6 s without heartbeats and its pods evicted 2 s later.
+    // stable membership; a Node is lost after 6 s without heartbeats and its pods evicted 2 s later. A request that
+    // went to the dead member before it was downed is lost there and answers 504 after the request timeout (30 s by
+    // default; 10 s here), then is sent again.
     cluster = LocalCluster.start(LocalCluster.findScript(), MEMBERS, String.join(" ", "-Xmx384m",
         "-XX:+UseSerialGC",
         "-Dpekko.cluster.split-brain-resolver.stable-after=4s",
+        "-Ddrover.api.request-timeout=10s",
         "-Ddrover.agent.heartbeat-interval=1s",
         "-Ddrover.node-lifecycle.monitor-period=1s",
         "-Ddrover.node-lifecycle.grace-period=6s",
@@ -151,7 +154,7 @@ class MemberFailoverTest {
       Map<String, java.util.concurrent.CompletableFuture<Long>> writes = new HashMap<>();
       for (String name : pending) {
         HttpRequest patch = HttpRequest.newBuilder(URI.create(api(member) + "/api/v1/namespaces/" + NAMESPACE
-                + "/configmaps/" + name)).timeout(Duration.ofSeconds(40))
+                + "/configmaps/" + name)).timeout(Duration.ofSeconds(20))
             .header("Content-Type", "application/merge-patch+json")
             .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"metadata\":{\"labels\":{\"survived\":\"yes\"}}}"))
             .build();

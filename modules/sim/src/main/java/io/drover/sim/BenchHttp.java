@@ -80,7 +80,8 @@ final class BenchHttp {
 
   /**
    * Sends request 0 .. count-1 from {@code clients} threads, each taking the next index when its last request was
-   * answered; a response whose status is not {@code accepted} (or an I/O error) counts as a failure.
+   * answered; a response whose status is not {@code accepted} (or an I/O error) counts as a failure. A null request
+   * is skipped and counts as accepted.
    */
   Batch send(int count, int clients, IntFunction<HttpRequest> request, IntPredicate accepted)
       throws InterruptedException {
@@ -94,6 +95,10 @@ final class BenchHttp {
       for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
         HttpRequest req = request.apply(i);
         sentAt[i] = System.nanoTime();
+        if (req == null) { // nothing to send for this index (a retry of only what failed)
+          ok[i] = true;
+          continue;
+        }
         String failure;
         try {
           HttpResponse<String> response = http.send(req, BodyHandlers.ofString());
