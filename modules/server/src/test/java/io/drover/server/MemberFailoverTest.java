@@ -101,6 +101,14 @@ class MemberFailoverTest {
     return versions;
   }
 
+  static JsonNode readJson(String text) {
+    try {
+      return Json.MAPPER.readTree(text);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
   static List<JsonNode> activePods() {
     try {
       List<JsonNode> pods = new ArrayList<>();
@@ -189,10 +197,16 @@ class MemberFailoverTest {
       return replaced ? true : null;
     }, DEADLINE, "6 running pods on member-2 and member-3");
     assertTrue(most[0] <= 6, "at most 6 pods at any sample, saw " + most[0]);
-    JsonNode rs = Json.MAPPER.readTree(kubectl.run("--context", "member-2", "get", "rs", "-n", NAMESPACE, "-l",
-        "app=web", "-o", "json").assertOk().stdout()).path("items");
-    assertEquals(1, rs.size());
-    assertEquals(6, rs.get(0).at("/status/replicas").asInt());
+    // The ReplicaSet's status follows its pods (level-triggered: the next poke or resync writes it), and a status
+    // write can be lost while the dead member's shards move, so it is awaited rather than read once.
+    Polling.await(() -> {
+      JsonNode rs = readJson(kubectl.run("--context", "member-2", "get", "rs", "-n", NAMESPACE, "-l", "app=web",
+          "-o", "json").assertOk().stdout()).path("items");
+      assertEquals(1, rs.size(), "one ReplicaSet");
+      return rs.get(0).at("/status/replicas").asInt() == 6 && rs.get(0).at("/status/readyReplicas").asInt() == 6
+          ? true : null;
+    }, DEADLINE, "the ReplicaSet's status to count 6 ready replicas");
+    assertTrue(activePods().size() <= 6, "never more than 6 pods");
     System.out.printf("failover: member-1's pods running elsewhere %.1f s after the kill%n",
         (System.nanoTime() - killedAt) / 1e9);
 
