@@ -4,14 +4,22 @@ import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 
 /** Turning measured nanoseconds into the figures a report prints. */
-final class Figures {
+public final class Figures {
   private Figures() {}
 
   /** The nearest-rank percentile (0 < p <= 100) of sorted values; 0 when there are none. */
   static long percentile(long[] sorted, double p) {
-    if (sorted.length == 0) return 0;
-    int rank = (int) Math.ceil(p / 100.0 * sorted.length);
-    return sorted[Math.max(0, Math.min(sorted.length, rank) - 1)];
+    return sorted.length == 0 ? 0 : sorted[nearestRankIndex(sorted.length, p)];
+  }
+
+  /** The nearest-rank percentile (0 < p <= 100) of sorted values; 0 when there are none. */
+  public static double percentile(double[] sorted, double p) {
+    return sorted.length == 0 ? 0 : sorted[nearestRankIndex(sorted.length, p)];
+  }
+
+  private static int nearestRankIndex(int length, double p) {
+    int rank = (int) Math.ceil(p / 100.0 * length);
+    return Math.max(0, Math.min(length, rank) - 1);
   }
 
   /** p50, p90, p99 and max of some durations in nanoseconds, as milliseconds. */

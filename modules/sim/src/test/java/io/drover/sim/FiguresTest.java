@@ -18,6 +18,15 @@ class FiguresTest {
   }
 
   @Test
+  void percentileOfDoublesUsesTheSameNearestRank() {
+    double[] sorted = {0.5, 1.5, 2.5, 3.5};
+    assertEquals(1.5, Figures.percentile(sorted, 50));
+    assertEquals(3.5, Figures.percentile(sorted, 90));
+    assertEquals(0.5, Figures.percentile(sorted, 1));
+    assertEquals(0.0, Figures.percentile(new double[0], 99));
+  }
+
+  @Test
   void spreadSortsUnorderedNanosAndReportsMilliseconds() {
     Figures.Spread spread = Figures.Spread.of(new long[] {3_000_000, 1_000_000, 2_000_000, 4_000_000});
     assertEquals(new Figures.Spread(2.0, 4.0, 4.0, 4.0), spread);
