@@ -1,6 +1,7 @@
 package io.drover.sim;
 
 import io.drover.api.Json;
+import io.drover.sim.report.HtmlReport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +27,7 @@ public final class Bench {
                                 [--data-dir DIR] [--json FILE]
              drover bench failover [--members M] [--entities N] [--clients C] [--stable-after SECONDS]
                                    [--compare-count N] [--deadline SECONDS] [--json FILE]
+             drover bench report REPORT.json REPORT.html
         api        ConfigMap creates over HTTP with concurrent clients, watched by W watch streams
         pods       N pods (sleep 3600) as real processes: create -> Running latency, then delete until gone
         scheduler  M pods placed on N virtual nodes (no agent): placements/s, create -> bound, no overcommit;
@@ -35,7 +37,8 @@ public final class Bench {
         proxy      N requests (a connection each) and an M MB transfer, straight to a backend and through a
                    Service's cluster IP (the service proxy): rates, latencies, throughput and their ratios
         failover   API creates on H2 against PostgreSQL; then M member JVMs on PostgreSQL (deploy/local-cluster.sh)
-                   with N objects, the oldest killed with SIGKILL: time until every object is writable again""";
+                   with N objects, the oldest killed with SIGKILL: time until every object is writable again
+        report     a scenario's report JSON as one self-contained HTML page with charts (no network needed to view)""";
 
   /** What every benchmark's result offers: a printed report and whether the run was correct. */
   interface Result {
@@ -62,6 +65,7 @@ public final class Bench {
       case "proxy" -> cli(rest, ProxyBenchmark.Options::parse, ProxyBenchmark.Options::json, ProxyBenchmark::run);
       case "failover" -> cli(rest, FailoverBenchmark.Options::parse, FailoverBenchmark.Options::json,
           FailoverBenchmark::run);
+      case "report" -> report(rest);
       default -> {
         System.err.println(USAGE);
         yield 2;
@@ -93,6 +97,22 @@ public final class Bench {
       return result.correct() ? 0 : 1;
     } catch (Exception e) {
       e.printStackTrace();
+      return 1;
+    }
+  }
+
+  /** {@code report REPORT.json REPORT.html}: 0 when written, 1 when the JSON could not be read, 2 on bad usage. */
+  static int report(String[] args) {
+    if (args.length != 2) {
+      System.err.println(USAGE);
+      return 2;
+    }
+    try {
+      HtmlReport.fromJson(Path.of(args[0]), Path.of(args[1]));
+      System.out.println("wrote " + args[1]);
+      return 0;
+    } catch (IOException e) {
+      System.err.println("cannot turn " + args[0] + " into " + args[1] + ": " + e.getMessage());
       return 1;
     }
   }
