@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 
 /**
@@ -58,7 +59,7 @@ public final class HtmlReport {
   static String render(Report report) {
     Map<String, List<Integer>> seriesByUnit = new LinkedHashMap<>();
     for (int i = 0; i < report.series().size(); i++) {
-      seriesByUnit.computeIfAbsent(String.valueOf(report.series().get(i).unit()), u -> new ArrayList<>()).add(i);
+      seriesByUnit.computeIfAbsent(Objects.toString(report.series().get(i).unit(), ""), u -> new ArrayList<>()).add(i);
     }
     StringBuilder html = new StringBuilder(256 * 1024);
     html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
@@ -145,7 +146,7 @@ public final class HtmlReport {
     html.append("<section>\n<h2>Over time</h2>\n");
     int chart = 0;
     for (Map.Entry<String, List<Integer>> unit : seriesByUnit.entrySet()) {
-      List<String> names = unit.getValue().stream().map(i -> String.valueOf(series.get(i).name())).toList();
+      List<String> names = unit.getValue().stream().map(i -> Objects.toString(series.get(i).name(), "")).toList();
       html.append("<h3>").append(escape(String.join(", ", names))).append(" <span class=\"unit\">(")
           .append(escape(unit.getKey())).append(")</span></h3>\n<div class=\"chart wide\"><canvas id=\"series-")
           .append(chart++).append("\"></canvas></div>\n");
