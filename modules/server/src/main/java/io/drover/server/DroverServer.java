@@ -31,12 +31,15 @@ public final class DroverServer implements AutoCloseable {
   private final ServerBinding binding;
   private final ServerBinding adminBinding;
   private final Path dataDir;
+  private final io.drover.control.store.ObjectService service;
 
   private final java.util.Optional<NodeAgent> containersToStop;
 
-  private DroverServer(ActorSystem<Void> system, ServerBinding binding, ServerBinding adminBinding, Path dataDir,
+  private DroverServer(ActorSystem<Void> system, io.drover.control.store.ObjectService service, ServerBinding binding,
+      ServerBinding adminBinding, Path dataDir,
       java.util.Optional<NodeAgent> containersToStop) {
     this.system = system;
+    this.service = service;
     this.binding = binding;
     this.adminBinding = adminBinding;
     this.dataDir = dataDir;
@@ -110,7 +113,7 @@ public final class DroverServer implements AutoCloseable {
       binding.addToCoordinatedShutdown(Duration.ofSeconds(5), system);
       ServerBinding adminBinding = bindAdmin(system, config);
       boolean stopContainers = config.getBoolean("drover.agent.stop-containers-on-shutdown");
-      DroverServer server = new DroverServer(system, binding, adminBinding, dataDir,
+      DroverServer server = new DroverServer(system, plane.service(), binding, adminBinding, dataDir,
           stopContainers ? agent.map(a -> (NodeAgent) a) : java.util.Optional.empty());
       if (stopContainers && agent.isPresent()) {
         // Ctrl-C and SIGTERM too: stop containers before the actor system goes.
@@ -190,6 +193,11 @@ public final class DroverServer implements AutoCloseable {
 
   public Path kubeconfig() {
     return dataDir.resolve("kubeconfig");
+  }
+
+  /** The member's object service: its store and writes, for in-process simulations (virtual nodes). */
+  public io.drover.control.store.ObjectService service() {
+    return service;
   }
 
   public ActorSystem<Void> system() {

@@ -39,6 +39,16 @@ final class Args {
     return values.containsKey(name) ? Duration.ofSeconds(integer(name, 0)) : fallback;
   }
 
+  double decimal(String name, double fallback) {
+    String value = values.get(name);
+    if (value == null) return fallback;
+    try {
+      return Double.parseDouble(value);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " needs a number, not " + value);
+    }
+  }
+
   String text(String name, String fallback) {
     return values.getOrDefault(name, fallback);
   }

@@ -28,6 +28,7 @@ public final class Bench {
              drover bench failover [--members M] [--entities N] [--clients C] [--stable-after SECONDS]
                                    [--compare-count N] [--deadline SECONDS] [--json FILE]
              drover bench report REPORT.json REPORT.html
+             drover bench density [--pods M] SIM
         api        ConfigMap creates over HTTP with concurrent clients, watched by W watch streams
         pods       N pods (sleep 3600) as real processes: create -> Running latency, then delete until gone
         scheduler  M pods placed on N virtual nodes (no agent): placements/s, create -> bound, no overcommit;
@@ -38,7 +39,10 @@ public final class Bench {
                    Service's cluster IP (the service proxy): rates, latencies, throughput and their ratios
         failover   API creates on H2 against PostgreSQL; then M member JVMs on PostgreSQL (deploy/local-cluster.sh)
                    with N objects, the oldest killed with SIGKILL: time until every object is writable again
-        report     a scenario's report JSON as one self-contained HTML page with charts (no network needed to view)""";
+        report     a scenario's report JSON as one self-contained HTML page with charts (no network needed to view)
+        density    M pods through the API onto N virtual nodes (default 100,000 onto 5,000): pods/s bound and
+                   running, latencies, journal events/s, heap per node and pod, no overcommit, none lost
+      SIM (every simulation scenario): """ + SimOptions.USAGE;
 
   /** What every benchmark's result offers: a printed report and whether the run was correct. */
   interface Result {
@@ -66,6 +70,8 @@ public final class Bench {
       case "failover" -> cli(rest, FailoverBenchmark.Options::parse, FailoverBenchmark.Options::json,
           FailoverBenchmark::run);
       case "report" -> report(rest);
+      case "density" -> cli(rest, DensityBenchmark.Options::parse, DensityBenchmark.Options::json,
+          DensityBenchmark.Options::html, DensityBenchmark::run);
       default -> {
         System.err.println(USAGE);
         yield 2;
@@ -80,6 +86,12 @@ public final class Bench {
    * was correct, 1 when not (or it failed), 2 on bad usage.
    */
   static <O> int cli(String[] args, Function<String[], O> parse, Function<O, Path> json, Runner<O> runner) {
+    return cli(args, parse, json, o -> null, runner);
+  }
+
+  /** As above, and writes the HTML page of a simulation's report when its options name a file. */
+  static <O> int cli(String[] args, Function<String[], O> parse, Function<O, Path> json, Function<O, Path> html,
+      Runner<O> runner) {
     O options;
     try {
       options = parse.apply(args);
@@ -93,6 +105,10 @@ public final class Bench {
       System.out.println(result.report());
       if (json.apply(options) != null) {
         Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(json.apply(options).toFile(), result);
+      }
+      if (html.apply(options) != null && result instanceof SimResult sim) {
+        io.drover.sim.report.HtmlReport.write(sim.data(), html.apply(options));
+        progress("wrote %s", html.apply(options));
       }
       return result.correct() ? 0 : 1;
     } catch (Exception e) {

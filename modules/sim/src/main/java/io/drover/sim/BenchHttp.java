@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.api.Json;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -128,5 +130,18 @@ final class BenchHttp {
       thread.join(); // also makes the clients' writes to sentAt and latencies visible here
     }
     return new Batch(start, sentAt, latencies, ok, failures.get(), firstFailure.get(), System.nanoTime() - start);
+  }
+
+  /** Every item of a collection, page by page. */
+  List<JsonNode> listAll(String collection) throws IOException, InterruptedException {
+    List<JsonNode> items = new ArrayList<>();
+    String next = "";
+    do {
+      JsonNode page = get(collection + "?limit=1000"
+          + (next.isEmpty() ? "" : "&continue=" + URLEncoder.encode(next, StandardCharsets.UTF_8)));
+      page.path("items").forEach(items::add);
+      next = page.path("metadata").path("continue").asText("");
+    } while (!next.isEmpty());
+    return items;
   }
 }

@@ -234,15 +234,21 @@ public final class SchedulerBenchmark {
    * order a pod listed as bound was reserved before (the scheduler reserves, then binds), even while it still runs.
    */
   private Placement placement(String nodePrefix, long deadline) throws Exception {
-    List<JsonNode> nodes = listAll("/api/v1/nodes").stream()
+    return placement(http, system, nodePrefix, pods, options.deadline(), deadline);
+  }
+
+  /** The same check for any run: the nodes named with the prefix and the pods of one collection. */
+  static Placement placement(BenchHttp http, ActorSystem<?> system, String nodePrefix, String podCollection,
+      Duration timeout, long deadline) throws Exception {
+    List<JsonNode> nodes = http.listAll("/api/v1/nodes").stream()
         .filter(n -> n.path("metadata").path("name").asText().startsWith(nodePrefix)).toList();
-    List<JsonNode> listed = listAll(pods);
+    List<JsonNode> listed = http.listAll(podCollection);
     ClusterSharding sharding = ClusterSharding.get(system);
     Map<String, CompletableFuture<NodeAllocationEntity.Reply>> asks = new HashMap<>();
     for (JsonNode node : nodes) {
       String name = node.path("metadata").path("name").asText();
       asks.put(name, sharding.entityRefFor(NodeAllocationEntity.ENTITY_TYPE_KEY, name)
-          .<NodeAllocationEntity.Reply>ask(NodeAllocationEntity.Get::new, options.deadline()).toCompletableFuture());
+          .<NodeAllocationEntity.Reply>ask(NodeAllocationEntity.Get::new, timeout).toCompletableFuture());
     }
     CompletableFuture.allOf(asks.values().toArray(CompletableFuture[]::new))
         .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -308,19 +314,6 @@ public final class SchedulerBenchmark {
     return new Placement(nodes.size(), pods.size(), bound, overcommitted, firstOvercommit, unreserved, stray,
         firstMismatch, (int) nodes.stream().filter(n -> podsOn.containsKey(n.path("metadata").path("name").asText()))
         .count(), nodes.isEmpty() ? 0 : minPods, maxPods, maxCpu);
-  }
-
-  /** Every item of a collection, page by page. */
-  private List<JsonNode> listAll(String collection) throws IOException, InterruptedException {
-    List<JsonNode> items = new ArrayList<>();
-    String next = "";
-    do {
-      JsonNode page = http.get(collection + "?limit=1000"
-          + (next.isEmpty() ? "" : "&continue=" + URLEncoder.encode(next, StandardCharsets.UTF_8)));
-      page.path("items").forEach(items::add);
-      next = page.path("metadata").path("continue").asText("");
-    } while (!next.isEmpty());
-    return items;
   }
 
   // --- objects ---

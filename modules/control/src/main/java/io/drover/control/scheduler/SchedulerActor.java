@@ -166,6 +166,15 @@ public final class SchedulerActor {
           })
           .onMessage(PodEvent.class, this::onPodEvent)
           .onMessage(NodeEvent.class, e -> {
+            WatchEvent event = e.event();
+            if (event.type() == WatchEvent.Type.MODIFIED && event.previous() != null
+                && schedulingView(event.previous().object()).equals(schedulingView(event.object().object()))) {
+              // A heartbeat: nothing a pod's fit depends on changed. Thousands of nodes send one every few
+              // seconds, so reading every node and pod again for each would be the scheduler's whole work.
+              NodeInfo node = snapshot == null ? null : snapshot.get(event.object().name());
+              if (node != null) snapshot.put(node.name(), node.withNode(event.object().object()));
+              return Behaviors.same();
+            }
             snapshot = null;
             retryAllNow(); // a node joined or changed: pods that did not fit may fit now
             return dispatch();
@@ -198,7 +207,11 @@ public final class SchedulerActor {
           release(node, key);
         }
         if (event.type() == WatchEvent.Type.DELETED) {
-          snapshot = null;
+          NodeInfo info = node == null || snapshot == null ? null : snapshot.get(node);
+          if (info != null) {
+            // The room is free in the snapshot at once, without reading every node and pod again.
+            snapshot.put(node, info.withoutPod(PodInfo.of(pod.object()).key()));
+          }
           retryAllNow(); // room was freed
         }
       } else if (needsScheduling(pod.object()) && ownsPod.test(key)) {
@@ -397,6 +410,21 @@ public final class SchedulerActor {
       }
     }
     return new NodeAllocationEntity.Reservation(pod.key(), requests.cpuMillis(), requests.memoryBytes(), hostPorts);
+  }
+
+  /**
+   * What of a Node a pod's fit depends on: labels, spec (taints, unschedulable), allocatable and whether it is
+   * Ready. A change anywhere else (heartbeat times, images, addresses) leaves every scheduling decision as it was.
+   */
+  static JsonNode schedulingView(ObjectNode node) {
+    ObjectNode view = Json.MAPPER.createObjectNode();
+    view.set("labels", node.path("metadata").path("labels"));
+    view.set("spec", node.path("spec"));
+    view.set("allocatable", node.path("status").path("allocatable"));
+    for (JsonNode condition : node.path("status").path("conditions")) {
+      if ("Ready".equals(condition.path("type").asText())) view.set("ready", condition.path("status"));
+    }
+    return view;
   }
 
   static boolean needsScheduling(ObjectNode pod) {

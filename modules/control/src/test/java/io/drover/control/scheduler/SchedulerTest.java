@@ -3,6 +3,7 @@ package io.drover.control.scheduler;
 import static io.drover.control.scheduler.Fixtures.node;
 import static io.drover.control.scheduler.Fixtures.pod;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -180,5 +181,36 @@ class SchedulerTest {
     Profile withBroken = new Profile(List.of(new NodeName(), broken), profile.scores());
     ScheduleResult result = Scheduler.schedule(pod("p").build(), List.of(node("n").with()), withBroken);
     assertEquals("running \"Broken\" filter plugin: no data", result.failureMessage());
+  }
+
+  @Test
+  void feasibleNodesToFindFollowsKubeSchedulersAdaptivePercentage() {
+    assertEquals(50, Scheduler.feasibleNodesToFind(50));
+    assertEquals(100, Scheduler.feasibleNodesToFind(100));
+    assertEquals(420, Scheduler.feasibleNodesToFind(1000)); // 50% - 1000/125 = 42%
+    assertEquals(500, Scheduler.feasibleNodesToFind(5000)); // 50% - 40 = 10%
+    assertEquals(1000, Scheduler.feasibleNodesToFind(20000)); // never below 5%
+    assertEquals(100, Scheduler.feasibleNodesToFind(150)); // never below 100 nodes
+  }
+
+  @Test
+  void aLargeClusterIsFilteredOnlyUntilEnoughNodesFitAndDifferentPodsStartElsewhere() {
+    List<NodeInfo> nodes = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) nodes.add(node("n-" + i).allocatable("4", "16Gi", 110).with());
+    ScheduleResult first = Scheduler.schedule(pod("a").requests("100m", "64Mi").build(), nodes, profile);
+    ScheduleResult second = Scheduler.schedule(pod("b").requests("100m", "64Mi").build(), nodes, profile);
+    assertEquals(420, first.rankedNodes().size());
+    assertEquals(420, second.rankedNodes().size());
+    assertNotEquals(new java.util.HashSet<>(first.rankedNodes()), new java.util.HashSet<>(second.rankedNodes()));
+  }
+
+  @Test
+  void whenFewNodesFitEveryNodeIsLookedAtAndTheFailuresCountThemAll() {
+    List<NodeInfo> nodes = new ArrayList<>();
+    for (int i = 0; i < 300; i++) nodes.add(node("full-" + i).allocatable("1", "1Gi", 110).with());
+    nodes.add(node("big").allocatable("8", "32Gi", 110).with());
+    ScheduleResult result = Scheduler.schedule(pod("p").requests("4", "1Gi").build(), nodes, profile);
+    assertEquals(List.of("big"), result.rankedNodes());
+    assertEquals(300, result.nodeFailures().size());
   }
 }
