@@ -11,15 +11,17 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 
 /**
- * {@code drover up [--data-dir DIR] [--port N] [--host H] [--config FILE]}: starts a one-member Drover (roles
- * control-plane and worker) in the foreground; Ctrl-C stops it cleanly.
+ * {@code drover up [--data-dir DIR] [--port N] [--host H] [--config FILE] [--runtime process|sim]}: starts a
+ * one-member Drover (roles control-plane and worker) in the foreground; Ctrl-C stops it cleanly. {@code --runtime}
+ * sets drover.agent.runtime; any other setting can be given as a -D system property in JAVA_OPTS.
  */
 public final class Main {
   private Main() {}
 
   public static void main(String[] args) throws Exception {
     if (args.length == 0 || !args[0].equals("up")) {
-      System.err.println("usage: drover up [--data-dir DIR] [--port N] [--host H] [--config FILE]");
+      System.err.println(
+          "usage: drover up [--data-dir DIR] [--port N] [--host H] [--config FILE] [--runtime process|sim]");
       System.exit(2);
     }
     Path dataDir = Path.of(System.getProperty("drover.data-dir", "data"));
@@ -33,6 +35,7 @@ public final class Main {
         case "--port" -> port = Integer.parseInt(require(args[i], value));
         case "--host" -> overrides.put("drover.api.host", require(args[i], value));
         case "--config" -> file = ConfigFactory.parseFile(Path.of(require(args[i], value)).toFile());
+        case "--runtime" -> overrides.put("drover.agent.runtime", require(args[i], value));
         default -> {
           System.err.println("unknown option " + args[i]);
           System.exit(2);
