@@ -18,11 +18,12 @@ import org.junit.jupiter.api.Test;
  */
 class SimRuntimeTest {
   static final Duration DEADLINE = Duration.ofSeconds(60);
-  /** The sim runtime with short start delays; nothing crashes. */
+  /** The sim runtime with short start delays, nothing crashes; usage is sampled often. */
   static final Map<String, Object> SIM = Map.of(
       "drover.agent.runtime", "sim",
       "drover.sim.start-delay-min", "20ms",
-      "drover.sim.start-delay-max", "50ms");
+      "drover.sim.start-delay-max", "50ms",
+      "drover.agent.metrics-resolution", "500ms");
   static TestServers.Member member;
   static Kubectl kubectl;
 
@@ -100,6 +101,17 @@ class SimRuntimeTest {
     assertTrue(exec.stderr().contains("the sim runtime runs no processes: cannot run ls /"), exec.stderr());
     assertFalse(exec.stderr().contains("Internal error"), exec.stderr());
     kubectl.run("delete", "pod", "shell", "--wait=false").assertOk();
+  }
+
+  @Test
+  void kubectlTopShowsTheSyntheticUsage() {
+    kubectl.run("run", "idle", "--image=busybox", "--command", "--", "sleep", "3600").assertOk();
+    String top = Polling.await(() -> {
+      Kubectl.Result result = kubectl.run("top", "pod", "idle", "--no-headers");
+      return result.exitCode() == 0 ? result.stdout().trim() : null;
+    }, DEADLINE, "usage of the pod");
+    assertTrue(top.matches("idle\\s+1m\\s+8Mi"), top);
+    kubectl.run("delete", "pod", "idle", "--wait=false").assertOk();
   }
 
   @Test

@@ -49,8 +49,12 @@ public final class SimRuntime implements ContainerRuntime {
 
   /** Working set reported for every running container: a fixed, plausible figure for kubectl top and the HPA. */
   static final long MEMORY_WORKING_SET_BYTES = 8L * 1024 * 1024;
-  /** CPU a running container is reported to use, in millicores: its CPU time grows by 1 ms per second. */
-  static final long CPU_MILLICORES = 1;
+  /**
+   * A running container's CPU time grows by 1 ns every this many ns: half a millicore. kubectl top rounds up, so it
+   * shows a steady 1m (a rate of exactly 1m, measured on the agent's sampling clock, would come out a hair above
+   * or below and show 1m or 2m).
+   */
+  static final long NANOS_PER_CPU_NANO = 2000;
   /** Exit codes of a container stopped with a grace period (SIGTERM) and without one (SIGKILL), as the shim's. */
   static final int TERMINATED_EXIT_CODE = 128 + 15;
   static final int KILLED_EXIT_CODE = 128 + 9;
@@ -181,15 +185,15 @@ public final class SimRuntime implements ContainerRuntime {
 
   /**
    * Synthetic usage of a running container: a working set of {@value #MEMORY_WORKING_SET_BYTES} bytes (8 MiB, or
-   * its memory limit when lower, so that no figure exceeds a limit) and CPU time growing at
-   * {@value #CPU_MILLICORES} millicore from its start.
+   * its memory limit when lower, so that no figure exceeds a limit) and CPU time growing at half a millicore from
+   * its start.
    */
   @Override
   public Optional<ContainerStats> stats(String containerId) {
     Container container = containers.get(containerId);
     Instant now = clock.instant();
     if (container == null || container.exit(now) != null) return Optional.empty();
-    long cpuNanos = Duration.between(container.startedAt(), now).toNanos() * CPU_MILLICORES / 1000;
+    long cpuNanos = Duration.between(container.startedAt(), now).toNanos() / NANOS_PER_CPU_NANO;
     Long limit = container.spec().resources() == null ? null : container.spec().resources().memoryLimitBytes();
     long memory = limit == null ? MEMORY_WORKING_SET_BYTES : Math.min(limit, MEMORY_WORKING_SET_BYTES);
     return Optional.of(new ContainerStats(cpuNanos, memory));
