@@ -58,6 +58,15 @@ final class SimRuntimeTest {
   }
 
   @Test
+  void onASlowNodeStartTakesSlowFactorTimesLonger() throws Exception {
+    SimProfile allSlow = QUICK.withStartDelay(Duration.ofMillis(100), Duration.ofMillis(100)).withSlowNodes(1, 3);
+    SimRuntime slow = new SimRuntime(allSlow, "node-a");
+    long begun = System.nanoTime();
+    slow.start(spec("slow", false, "sleep", "60"));
+    assertTrue(System.nanoTime() - begun >= Duration.ofMillis(300).toNanos(), "a slow node starts in 3 x 100 ms");
+  }
+
+  @Test
   void sleepExitsZeroAfterItsSeconds() throws Exception {
     ContainerSpec spec = spec("sleeper", false, "sleep", "1");
     ContainerState started = runtime.start(spec);
