@@ -98,8 +98,13 @@ public final class NodeAgent implements PodIo {
 
   private NodeAgent(Settings settings, ObjectService service, ContainerRuntime runtime) {
     this.settings = settings;
-    this.network = PodNetwork.detect(settings.podNetwork(), Path.of(settings.cniPluginDir()), settings.podCidr(),
-        settings.nodeName(), settings.dataDir());
+    // A pod network namespace needs containers that can join it: without namespaces (the sim runtime, a host that
+    // refuses them) pods share the host's network, and status.podIP is the node's address.
+    this.network = runtime.isolation().namespaces()
+        ? PodNetwork.detect(settings.podNetwork(), Path.of(settings.cniPluginDir()), settings.podCidr(),
+            settings.nodeName(), settings.dataDir())
+        : PodNetwork.hostOnly("containers of the " + runtime.name() + " runtime cannot join a network namespace "
+            + "(see the IsolationDegraded condition)");
     if (!network.isolated()) log.info("pods of node {} share the host network: {}", settings.nodeName(),
         network.reason());
     this.service = service;

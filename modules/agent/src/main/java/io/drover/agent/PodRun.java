@@ -318,7 +318,7 @@ final class PodRun {
       ContainerSpec spec = new ContainerSpec(id, Json.text(pod, "metadata.uid"), Json.text(pod, "metadata.namespace"),
           Json.text(pod, "metadata.name"), name, attempt, argv, env, container.path("workingDir").asText(""),
           PodEnvironment.hostname(pod), mounts, resources(container), logFile,
-          address == null ? null : address.netns());
+          address == null ? null : address.netns(), runsToCompletion(pod, name));
       ContainerState state = runtime.start(spec);
       RestartBackoff backoff = before.current() == null ? before.backoff()
           : before.backoff().next(before.current().finishedAt() == null ? now : before.current().finishedAt(), now);
@@ -382,6 +382,14 @@ final class PodRun {
       }
     }
     return null;
+  }
+
+  /** Init containers always run to completion; the others when the pod's restartPolicy is Never or OnFailure. */
+  private static boolean runsToCompletion(ObjectNode pod, String container) {
+    for (JsonNode c : pod.path("spec").path("initContainers")) {
+      if (container.equals(c.path("name").asText())) return true;
+    }
+    return !"Always".equals(pod.path("spec").path("restartPolicy").asText("Always"));
   }
 
   private static String fieldPath(ObjectNode pod, String container) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.drover.agent.PodIo;
 import io.drover.agent.logs.PodLogs;
 import io.drover.agent.runtime.ExecSession;
+import io.drover.agent.runtime.ExecUnavailableException;
 import io.drover.api.ApiException;
 import io.drover.api.Json;
 import io.drover.api.ResourceRegistry;
@@ -135,7 +136,14 @@ final class PodSubresources {
       session = io.exec(pod.namespace(), pod.name(), Json.text(pod.object(), "metadata.uid"), container, command,
           tty);
     } catch (IOException e) {
-      throw ApiException.internal("exec failed: " + e.getMessage());
+      // As the kubelet does, the upgrade succeeds and the failure comes on the status channel, where kubectl prints
+      // its message. An HTTP error instead would make kubectl retry over SPDY, which is not served here, and show
+      // only that. A container that cannot run commands at all (the sim runtime) is the client's error, not ours.
+      byte[] failure = e instanceof ExecUnavailableException
+          ? failureStatus(400, "BadRequest", e.getMessage())
+          : failureStatus(500, "InternalError", "exec failed: " + e.getMessage());
+      return CompletableFuture.completedFuture(upgrade.handleMessagesWith(Sink.<Message>ignore(),
+          Source.single(frame(STATUS, failure)), protocol));
     }
     if (!stdin) {
       closeQuietly(session.stdin());
@@ -202,6 +210,14 @@ final class PodSubresources {
       ArrayNode causes = status.putObject("details").putArray("causes");
       causes.addObject().put("reason", "ExitCode").put("message", Integer.toString(code));
     }
+    return Json.bytes(status);
+  }
+
+  /** A Failure status on channel 3 that is not an exit code: kubectl prints its message and exits 1. */
+  static byte[] failureStatus(int code, String reason, String message) {
+    ObjectNode status = Json.MAPPER.createObjectNode();
+    status.putObject("metadata");
+    status.put("status", "Failure").put("message", message).put("reason", reason).put("code", code);
     return Json.bytes(status);
   }
 

@@ -7,6 +7,8 @@ import io.drover.agent.NodeAgent;
 import io.drover.agent.PodIo;
 import io.drover.agent.runtime.ContainerRuntime;
 import io.drover.agent.runtime.process.ProcessRuntime;
+import io.drover.agent.runtime.sim.SimRuntime;
+import io.drover.agent.sim.SimProfile;
 import io.drover.apiserver.AdminEndpoint;
 import io.drover.apiserver.ApiServer;
 import io.drover.control.ControlPlane;
@@ -104,9 +106,10 @@ public final class DroverServer implements AutoCloseable {
       ServerBinding binding = bound.toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
       java.util.Optional<PodIo> agent = java.util.Optional.empty();
       if (roles.contains("worker")) {
-        ContainerRuntime runtime = runtime(config.getString("drover.agent.runtime"), dataDir);
-        NodeAgent nodeAgent = NodeAgent.start(system, plane.service(), runtime,
-            NodeAgent.Settings.from(agentConfig(config), dataDir, roles, binding.localAddress().getPort()));
+        NodeAgent.Settings settings = NodeAgent.Settings.from(agentConfig(config), dataDir, roles,
+            binding.localAddress().getPort());
+        ContainerRuntime runtime = runtime(config, settings.nodeName(), dataDir);
+        NodeAgent nodeAgent = NodeAgent.start(system, plane.service(), runtime, settings);
         localAgent.set(nodeAgent);
         agent = java.util.Optional.of(nodeAgent);
       }
@@ -166,12 +169,15 @@ public final class DroverServer implements AutoCloseable {
     return admin;
   }
 
-  private static ContainerRuntime runtime(String name, Path dataDir) {
-    if (name.equals("process")) {
-      return new ProcessRuntime(dataDir.resolve("agent").resolve("runtime"));
-    }
-    throw new IllegalArgumentException("unknown container runtime \"" + name + "\" (drover.agent.runtime): "
-        + "this build has \"process\"");
+  /** The container runtime drover.agent.runtime names; sim behaves as drover.sim says. */
+  private static ContainerRuntime runtime(Config config, String nodeName, Path dataDir) {
+    String name = config.getString("drover.agent.runtime");
+    return switch (name) {
+      case "process" -> new ProcessRuntime(dataDir.resolve("agent").resolve("runtime"));
+      case "sim" -> new SimRuntime(SimProfile.from(config.getConfig("drover.sim")), nodeName);
+      default -> throw new IllegalArgumentException("unknown container runtime \"" + name
+          + "\" (drover.agent.runtime): this build has \"process\" and \"sim\"");
+    };
   }
 
   public InetSocketAddress apiAddress() {

@@ -11,15 +11,18 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 
 /**
- * {@code drover up [--data-dir DIR] [--port N] [--host H] [--config FILE]}: starts a one-member Drover (roles
- * control-plane and worker) in the foreground; Ctrl-C stops it cleanly.
+ * {@code drover up [--data-dir DIR] [--port N] [--host H] [--config FILE] [--runtime process|sim]}: starts a
+ * one-member Drover (roles control-plane and worker) in the foreground; Ctrl-C stops it cleanly. {@code --runtime}
+ * sets drover.agent.runtime; {@code -Dkey=value} arguments set any other setting.
  */
 public final class Main {
   private Main() {}
 
   public static void main(String[] args) throws Exception {
     if (args.length == 0 || !args[0].equals("up")) {
-      System.err.println("usage: drover up [--data-dir DIR] [--port N] [--host H] [--config FILE]");
+      System.err.println(
+          "usage: drover up [--data-dir DIR] [--port N] [--host H] [--config FILE] [--runtime process|sim] "
+              + "[-Dkey=value]...");
       System.exit(2);
     }
     Path dataDir = Path.of(System.getProperty("drover.data-dir", "data"));
@@ -27,12 +30,18 @@ public final class Main {
     Map<String, Object> overrides = new HashMap<>();
     Config file = ConfigFactory.empty();
     for (int i = 1; i < args.length; i++) {
+      int equals = args[i].indexOf('=');
+      if (args[i].startsWith("-D") && equals > 2) { // -Ddrover.x=y: any setting, as config/application.conf says
+        overrides.put(args[i].substring(2, equals), args[i].substring(equals + 1));
+        continue;
+      }
       String value = i + 1 < args.length ? args[i + 1] : null;
       switch (args[i]) {
         case "--data-dir" -> dataDir = Path.of(require(args[i], value));
         case "--port" -> port = Integer.parseInt(require(args[i], value));
         case "--host" -> overrides.put("drover.api.host", require(args[i], value));
         case "--config" -> file = ConfigFactory.parseFile(Path.of(require(args[i], value)).toFile());
+        case "--runtime" -> overrides.put("drover.agent.runtime", require(args[i], value));
         default -> {
           System.err.println("unknown option " + args[i]);
           System.exit(2);

@@ -7,8 +7,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -27,6 +30,10 @@ import org.apache.pekko.util.ByteString;
  * {@code <podDir>/<container>/<attempt>.log}.
  */
 public final class PodLogs {
+  /** RFC 3339 with nanoseconds in UTC, as the shim writes it (drover-shim.c, timestamp()). */
+  private static final DateTimeFormatter TIMESTAMP =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'").withZone(ZoneOffset.UTC);
+
   private PodLogs() {}
 
   /** The query of a log request (pods/log): container, previous, follow, tailLines, sinceSeconds, timestamps. */
@@ -41,9 +48,28 @@ public final class PodLogs {
       return Optional.of(new Line(parts[0], parts[1], "P".equals(parts[2]), parts.length == 4 ? parts[3] : ""));
     }
 
+    /** The line as it is stored, newline included: the inverse of {@link #parse}. */
+    String entry() {
+      return timestamp + " " + stream + " " + (partial ? "P" : "F") + " " + content + "\n";
+    }
+
     String render(boolean withTimestamp) {
       return (withTimestamp ? timestamp + " " : "") + content + (partial ? "" : "\n");
     }
+  }
+
+  /**
+   * Appends complete lines to a container's log, in the format the shim writes and {@link #read} reads back: for a
+   * runtime that writes log lines itself (the sim runtime). Text with newlines becomes one entry per line. The
+   * file is created when missing, its directory is not.
+   */
+  public static void append(Path file, Instant at, String stream, String text) throws IOException {
+    StringBuilder entries = new StringBuilder();
+    for (String line : text.split("\n", -1)) {
+      entries.append(new Line(TIMESTAMP.format(at), stream, false, line).entry());
+    }
+    // One write on an O_APPEND file, as the shim does, so entries of concurrent writers never interleave.
+    Files.writeString(file, entries, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
   }
 
   /** The log file of a container's current run (highest attempt), or of the run before it (previous). */

@@ -75,6 +75,11 @@ public final class PodNetwork {
     return new PodNetwork(true, null, pluginDir, subnet, bridge, ipam);
   }
 
+  /** Pods share the host's network, for the reason given (no namespace to set up, nothing to tear down). */
+  public static PodNetwork hostOnly(String reason) {
+    return new PodNetwork(false, reason, Path.of(""), "", "", Path.of(""));
+  }
+
   public boolean isolated() {
     return isolated;
   }

@@ -7,9 +7,9 @@ import java.util.Optional;
 
 /**
  * What the node agent needs from a container runtime: start, observe, stop and remove containers, run commands
- * in them, and read their resource usage. Implementations: {@code process} (host processes, the default), later
- * {@code cri} (containerd) and {@code sim} (virtual). Methods may block (processes, files, cgroups): the agent
- * calls them on its blocking dispatcher, never inside an actor's message handling.
+ * in them, and read their resource usage. Implementations: {@code process} (host processes, the default),
+ * {@code sim} (virtual containers, no processes), later {@code cri} (containerd). Methods may block (processes,
+ * files, cgroups): the agent calls them on its blocking dispatcher, never inside an actor's message handling.
  */
 public interface ContainerRuntime extends AutoCloseable {
 
@@ -19,7 +19,11 @@ public interface ContainerRuntime extends AutoCloseable {
   /** Whether the host lets this runtime isolate containers (namespaces, cgroups), with a reason when not. */
   Isolation isolation();
 
-  /** Starts one container and returns at once with its state (RUNNING, or EXITED if it failed to start). */
+  /**
+   * Starts one container and returns with its state once it has started (RUNNING, or EXITED if it failed to start
+   * or has already ended). It returns without waiting for the container to end; starting itself may take a while
+   * (a shim launching, the sim runtime's modelled pull and start).
+   */
   ContainerState start(ContainerSpec spec) throws IOException;
 
   /** The container's current state; empty when the runtime does not know the id. */
@@ -39,7 +43,11 @@ public interface ContainerRuntime extends AutoCloseable {
    */
   List<ContainerState> list();
 
-  /** Runs a command inside a running container (its namespaces, environment and working directory). */
+  /**
+   * Runs a command inside a running container (its namespaces, environment and working directory).
+   *
+   * @throws ExecUnavailableException when this runtime cannot run commands in the container at all
+   */
   ExecSession exec(String containerId, List<String> command, boolean tty) throws IOException;
 
   /** CPU and memory usage of a running container. */

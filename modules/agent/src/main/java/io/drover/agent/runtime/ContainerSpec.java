@@ -12,10 +12,13 @@ import java.util.Map;
  * @param mounts host directories (prepared by the agent) to make visible at paths inside the container
  * @param logFile where stdout and stderr go, one line per write, in the CRI log format the agent reads back
  * @param netns the pod's network namespace (a path such as /run/netns/NAME) to join, or null for the host's
+ * @param runsToCompletion whether the container is meant to end by itself: an init container, or any container of a
+ *     pod with restartPolicy Never or OnFailure. A runtime that runs the real command has no use for it; the sim
+ *     runtime, which only models the command, ends such a container after {@code drover.sim.finish-after}.
  */
 public record ContainerSpec(String id, String podUid, String podNamespace, String podName, String containerName,
     int attempt, List<String> command, Map<String, String> env, String workingDir, String hostname,
-    List<Mount> mounts, Resources resources, Path logFile, String netns) {
+    List<Mount> mounts, Resources resources, Path logFile, String netns, boolean runsToCompletion) {
 
   /** A host path visible at containerPath inside the container. */
   public record Mount(Path hostPath, String containerPath, boolean readOnly) {}

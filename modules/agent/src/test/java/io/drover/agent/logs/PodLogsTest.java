@@ -55,6 +55,21 @@ class PodLogsTest {
   }
 
   @Test
+  void appendedLinesAreWrittenAsTheShimWritesThemAndReadBack(@TempDir Path podDir) throws Exception {
+    Path file = write(podDir, "app", 0, "");
+    PodLogs.append(file, Instant.parse("2026-01-01T00:00:00Z"), "stdout", "sim: started sleep 60");
+    PodLogs.append(file, Instant.parse("2026-01-01T00:09:30.5Z"), "stderr", "two\nlines");
+    assertEquals("""
+        2026-01-01T00:00:00.000000000Z stdout F sim: started sleep 60
+        2026-01-01T00:09:30.500000000Z stderr F two
+        2026-01-01T00:09:30.500000000Z stderr F lines
+        """, Files.readString(file));
+    assertEquals("sim: started sleep 60\ntwo\nlines\n",
+        read(file, new PodLogs.Options(false, false, null, null, false, null)));
+    assertEquals("two\nlines\n", read(file, new PodLogs.Options(false, false, null, 60L, false, null)));
+  }
+
+  @Test
   void previousIsTheRunBeforeTheCurrentOne(@TempDir Path podDir) throws Exception {
     write(podDir, "app", 0, "2026-01-01T00:00:00Z stdout F first run\n");
     write(podDir, "app", 1, "2026-01-01T00:00:01Z stdout F second run\n");

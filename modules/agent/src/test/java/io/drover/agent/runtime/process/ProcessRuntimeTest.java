@@ -184,7 +184,7 @@ final class ProcessRuntimeTest {
     ContainerSpec spec = new ContainerSpec(plain.id(), plain.podUid(), plain.podNamespace(), plain.podName(),
         plain.containerName(), plain.attempt(), plain.command(), plain.env(), plain.workingDir(), plain.hostname(),
         List.of(new ContainerSpec.Mount(volume, rw, false), new ContainerSpec.Mount(volume, ro, true)),
-        plain.resources(), plain.logFile(), null);
+        plain.resources(), plain.logFile(), null, false);
     start(spec);
     awaitExit(spec.id());
     assertEquals(List.of("hi from the host", "ro-refused", "rw-ok"), stdout(spec));
@@ -395,12 +395,14 @@ final class ProcessRuntimeTest {
     env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
     env.put("FOO", "bar");
     return new ContainerSpec(id, "uid-" + name, "default", "pod-" + name, name, 0, List.of(command), env,
-        tmp.toString(), "host-" + name, List.of(), ContainerSpec.Resources.NONE, tmp.resolve(name + ".log"), null);
+        tmp.toString(), "host-" + name, List.of(), ContainerSpec.Resources.NONE, tmp.resolve(name + ".log"), null,
+        false);
   }
 
   private static ContainerSpec withResources(ContainerSpec s, ContainerSpec.Resources resources) {
     return new ContainerSpec(s.id(), s.podUid(), s.podNamespace(), s.podName(), s.containerName(), s.attempt(),
-        s.command(), s.env(), s.workingDir(), s.hostname(), s.mounts(), resources, s.logFile(), s.netns());
+        s.command(), s.env(), s.workingDir(), s.hostname(), s.mounts(), resources, s.logFile(), s.netns(),
+        s.runsToCompletion());
   }
 
   private ContainerState start(ContainerSpec spec) throws IOException {
