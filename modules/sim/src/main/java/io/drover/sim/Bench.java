@@ -29,6 +29,10 @@ public final class Bench {
                                    [--compare-count N] [--deadline SECONDS] [--json FILE]
              drover bench report REPORT.json REPORT.html
              drover bench density [--pods M] SIM
+             drover bench churn [--replicas R] SIM
+             drover bench node-failure [--replicas R] [--fail-fraction F] [--grace-period SECONDS]
+                                       [--toleration SECONDS] SIM
+             drover bench contention [--schedulers K] [--demand D] SIM
         api        ConfigMap creates over HTTP with concurrent clients, watched by W watch streams
         pods       N pods (sleep 3600) as real processes: create -> Running latency, then delete until gone
         scheduler  M pods placed on N virtual nodes (no agent): placements/s, create -> bound, no overcommit;
@@ -42,6 +46,11 @@ public final class Bench {
         report     a scenario's report JSON as one self-contained HTML page with charts (no network needed to view)
         density    M pods through the API onto N virtual nodes (default 100,000 onto 5,000): pods/s bound and
                    running, latencies, journal events/s, heap per node and pod, no overcommit, none lost
+        churn      a rolling update of an R-pod Deployment (default 10,000 on 1,000 nodes): time, pods/s,
+                   latencies, checked against maxSurge and maxUnavailable
+        node-failure  a fraction of the nodes (10%) crash under a Deployment: time until NotReady and until every
+                   pod runs elsewhere; the nodes come back and clean up
+        contention K schedulers all placing every pod on scarce room: zero overcommit, room filled exactly
       SIM (every simulation scenario): """ + SimOptions.USAGE;
 
   /** What every benchmark's result offers: a printed report and whether the run was correct. */
@@ -72,6 +81,12 @@ public final class Bench {
       case "report" -> report(rest);
       case "density" -> cli(rest, DensityBenchmark.Options::parse, DensityBenchmark.Options::json,
           DensityBenchmark.Options::html, DensityBenchmark::run);
+      case "churn" -> cli(rest, ChurnBenchmark.Options::parse, ChurnBenchmark.Options::json,
+          ChurnBenchmark.Options::html, ChurnBenchmark::run);
+      case "node-failure" -> cli(rest, NodeFailureBenchmark.Options::parse, NodeFailureBenchmark.Options::json,
+          NodeFailureBenchmark.Options::html, NodeFailureBenchmark::run);
+      case "contention" -> cli(rest, ContentionBenchmark.Options::parse, ContentionBenchmark.Options::json,
+          ContentionBenchmark.Options::html, ContentionBenchmark::run);
       default -> {
         System.err.println(USAGE);
         yield 2;

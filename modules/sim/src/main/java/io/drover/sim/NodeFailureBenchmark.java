@@ -109,8 +109,7 @@ public final class NodeFailureBenchmark {
               .counter("pods evicted", "pods/s", () -> events.count(s -> s.deleting != 0))
               .counter("journal events", "events/s", cluster::journalPosition).start()) {
         Bench.progress("creating a Deployment of %d replicas", replicas);
-        http.send(1, 1, i -> http.post(deployments, ChurnBenchmark.deployment(replicas, "v1")
-            .replace("\"churn\"", "\"storm\"")), BenchHttp.CREATED);
+        http.send(1, 1, i -> http.post(deployments, ChurnBenchmark.deployment(replicas, "v1")), BenchHttp.CREATED);
         String path = deployments + "/" + ChurnBenchmark.NAME;
         boolean available = ChurnBenchmark.awaitComplete(http, path, replicas, deadline, null);
         report.check("the Deployment became available", available, "");

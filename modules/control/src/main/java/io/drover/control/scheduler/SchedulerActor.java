@@ -296,7 +296,10 @@ public final class SchedulerActor {
               return service.bind(pod.namespace(), pod.name(), node);
             }).handle((bound, error) -> {
               if (error != null) {
-                release(node, pod.key()); // bound elsewhere meanwhile, or gone; or a claim changed: try again
+                // Bound meanwhile by another scheduler, or gone; or a claim changed: try again. The room is given
+                // back only if the pod is not bound to this very node: another scheduler that won the race here
+                // holds the same reservation (a reservation is the pod's, not the scheduler's).
+                releaseUnlessBoundThere(node, pod);
                 return (Outcome) new Skipped(!claimsSelected.get());
               }
               events.normal(bound.object(), "Scheduled", "Successfully assigned " + pod.namespace() + "/"
@@ -389,6 +392,16 @@ public final class SchedulerActor {
         nodes.add(new NodeInfo(node.object(), podsByNode.getOrDefault(node.name(), List.of())));
       }
       return nodes;
+    }
+
+    private void releaseUnlessBoundThere(String node, StoredObject pod) {
+      service.current(ResourceRegistry.POD, pod.namespace(), pod.name()).whenComplete((current, error) -> {
+        boolean boundThere = error == null && current.isPresent()
+            && node.equals(Json.text(current.get(), "spec.nodeName"));
+        // When the pod cannot be read, keep the reservation: a leaked one only leaves room unused (until the pod
+        // goes), a wrongly released one would let the node be overcommitted.
+        if (error == null && !boundThere) release(node, pod.key());
+      });
     }
 
     private void release(String node, String podKey) {

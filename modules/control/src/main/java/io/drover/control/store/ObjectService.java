@@ -313,6 +313,15 @@ public final class ObjectService {
     });
   }
 
+  /**
+   * The object as its entity holds it this moment, not as the read side shows it (which may lag): empty when it
+   * does not exist. For deciding after a lost race, e.g. whether a pod is bound to a node.
+   */
+  public CompletionStage<java.util.Optional<ObjectNode>> current(ResourceType type, String namespace, String name) {
+    return ask(type.objectKey(namespace, name), ObjectEntity.Get::new).thenApply(result ->
+        result instanceof ObjectEntity.Done done ? java.util.Optional.of(done.object()) : java.util.Optional.empty());
+  }
+
   private CompletionStage<Void> catchUp(String key) {
     return ask(key, ObjectEntity.Get::new).thenCompose(result -> result instanceof ObjectEntity.Done done
         ? within(store.awaitEntityVersion(key, done.version())).thenApply(ignored -> (Void) null)
