@@ -307,6 +307,7 @@ public final class ObjectService {
       object.put("apiVersion", type.apiVersion()).put("kind", type.kind());
       return CompletableFuture.completedFuture(new WriteResult(object, created, warnings));
     }
+    store.poke(); // the event is in the journal: read it now rather than at the next poll
     return within(store.awaitEntityVersion(key, done.version())).thenApply(stored -> {
       ObjectNode object = stored != null ? stored.object() : done.object();
       return new WriteResult(object, created, warnings);

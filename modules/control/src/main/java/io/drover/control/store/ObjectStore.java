@@ -21,11 +21,6 @@ import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.japi.Pair;
-import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
-import org.apache.pekko.persistence.query.EventEnvelope;
-import org.apache.pekko.persistence.query.Offset;
-import org.apache.pekko.persistence.query.PersistenceQuery;
-import org.apache.pekko.persistence.query.Sequence;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.QueueOfferResult;
 import org.apache.pekko.stream.RestartSettings;
@@ -71,6 +66,7 @@ public final class ObjectStore {
   private final Map<String, List<VersionWaiter>> versionWaiters = new HashMap<>();
   private final List<PositionWaiter> positionWaiters = new ArrayList<>();
   private final CompletableFuture<Done> ready = new CompletableFuture<>();
+  private volatile JournalTail tail;
   /** Runs writers' continuations, so they never run on the journal stream or under this object's lock. */
   private volatile Executor executor = Runnable::run;
 
@@ -82,26 +78,41 @@ public final class ObjectStore {
     }
   }
 
-  /** Replays the journal, then follows it. {@link #ready()} completes once the replay is applied. */
+  /**
+   * Replays the journal, then follows it ({@link JournalTail}). {@link #ready()} completes once the journal as it was
+   * at the start is applied; the tail stops when the actor system terminates.
+   */
   public void start(ActorSystem<?> system) {
     executor = system.executionContext();
-    JdbcReadJournal journal = PersistenceQuery.get(system)
-        .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
-    journal.currentEventsByTag(ObjectEntity.TAG, Offset.noOffset())
-        .runWith(Sink.foreach(this::apply), system)
-        .whenComplete((done, error) -> {
-          if (error != null) {
-            log.error("replaying the journal failed", error);
-            ready.completeExceptionally(error);
-            return;
-          }
-          log.info("read side replayed the journal up to resourceVersion {}", position());
-          ready.complete(Done.getInstance());
-          RestartSettings restart = RestartSettings.create(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2);
-          RestartSource.withBackoff(restart,
-                  () -> journal.eventsByTag(ObjectEntity.TAG, Offset.sequence(position())))
-              .runWith(Sink.foreach(this::apply), system);
-        });
+    JournalTail started = JournalTail.of(system, new JournalTail.Target() {
+      @Override
+      public void apply(String persistenceId, long entityVersion, long ordering, ObjectEntity.Event event) {
+        ObjectStore.this.apply(persistenceId, entityVersion, ordering, event);
+      }
+
+      @Override
+      public void advance(long ordering) {
+        ObjectStore.this.advance(ordering);
+      }
+
+      @Override
+      public long position() {
+        return ObjectStore.this.position();
+      }
+    }, ObjectEntity.ENTITY_TYPE_KEY.name() + "|");
+    tail = started;
+    started.caughtUp().whenComplete((done, error) -> {
+      log.info("read side replayed the journal up to resourceVersion {}", position());
+      ready.complete(Done.getInstance());
+    });
+    system.getWhenTerminated().whenComplete((done, error) -> started.stop());
+    started.start();
+  }
+
+  /** A write of this member completed: read the journal now rather than at the next poll. */
+  public void poke() {
+    JournalTail current = tail;
+    if (current != null) current.poke();
   }
 
   public CompletionStage<Done> ready() {
@@ -112,21 +123,29 @@ public final class ObjectStore {
     return ready.isDone() && !ready.isCompletedExceptionally();
   }
 
-  private void apply(EventEnvelope envelope) {
-    if (!(envelope.offset() instanceof Sequence sequence)) {
-      throw new IllegalStateException("the journal must give sequence offsets, got " + envelope.offset());
-    }
-    if (envelope.event() instanceof ObjectEntity.Event event) {
-      apply(envelope.persistenceId(), envelope.sequenceNr(), sequence.value(), event);
-    }
-  }
-
   /** Applies one journal event, then wakes the writers waiting for it; visible for tests. */
   void apply(String persistenceId, long entityVersion, long ordering, ObjectEntity.Event event) {
     List<Runnable> wakeUps = applyLocked(persistenceId, entityVersion, ordering, event);
     for (Runnable wakeUp : wakeUps) {
       executor.execute(wakeUp);
     }
+  }
+
+  /** A journal event that is not an object's (another entity type's): only the position moves past it. */
+  void advance(long ordering) {
+    List<Runnable> wakeUps = new ArrayList<>();
+    synchronized (this) {
+      if (ordering <= position) return;
+      position = ordering;
+      positionWaiters.removeIf(w -> {
+        if (w.position() <= ordering) {
+          wakeUps.add(() -> w.done().complete(ordering));
+          return true;
+        }
+        return false;
+      });
+    }
+    for (Runnable wakeUp : wakeUps) executor.execute(wakeUp);
   }
 
   private synchronized List<Runnable> applyLocked(String persistenceId, long entityVersion, long ordering,
