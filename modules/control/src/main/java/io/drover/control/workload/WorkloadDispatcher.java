@@ -30,9 +30,15 @@ public final class WorkloadDispatcher {
 
   private record Resync() implements Command {}
 
+  private record Flush() implements Command {}
+
+  /** How long pokes are gathered before they are sent (one per controller). */
+  static final Duration FLUSH_INTERVAL = Duration.ofMillis(20);
+
   public static Behavior<Command> create(ObjectService service, Predicate<String> ownedHere, Duration resync) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(new Resync(), resync);
+      timers.startTimerWithFixedDelay(new Flush(), FLUSH_INTERVAL);
       ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
       service.store().follow(o -> o.type() == ResourceRegistry.POD || o.type() == ResourceRegistry.REPLICA_SET
               || o.type() == ResourceRegistry.DEPLOYMENT || o.type() == ResourceRegistry.JOB
@@ -44,6 +50,10 @@ public final class WorkloadDispatcher {
       return Behaviors.receive(Command.class)
           .onMessage(Changed.class, c -> {
             route(c.event(), service, pokes);
+            return Behaviors.same();
+          })
+          .onMessage(Flush.class, f -> {
+            pokes.flush();
             return Behaviors.same();
           })
           .onMessage(Resync.class, r -> {
@@ -161,48 +171,81 @@ public final class WorkloadDispatcher {
     });
   }
 
-  /** Sends the pokes this member is responsible for. */
-  private record Pokes(ClusterSharding sharding, Predicate<String> ownedHere) {
+  /**
+   * The pokes this member is responsible for, gathered and sent once per flush: a ReplicaSet of 10,000 pods sees
+   * thousands of pod changes a second, and one Reconcile per change piled up in the controller's stash while it
+   * persisted (Pekko unstashes recursively: the JVM died of a StackOverflowError in a rolling update of 10,000
+   * pods). A poke only says "look again", so one per controller and flush says everything. Confined to the
+   * dispatcher actor.
+   */
+  private static final class Pokes {
+    private final ClusterSharding sharding;
+    private final Predicate<String> ownedHere;
+    private final java.util.Map<String, Runnable> pending = new java.util.LinkedHashMap<>();
+
+    Pokes(ClusterSharding sharding, Predicate<String> ownedHere) {
+      this.sharding = sharding;
+      this.ownedHere = ownedHere;
+    }
+
+    void flush() {
+      List<Runnable> sends = List.copyOf(pending.values());
+      pending.clear();
+      sends.forEach(Runnable::run);
+    }
+
+    private void later(String key, Runnable send) {
+      pending.putIfAbsent(key, send);
+    }
+
     void replicaSet(String namespace, String name) {
       if (!ownedHere.test(ResourceRegistry.REPLICA_SET.objectKey(namespace, name))) return;
-      sharding.entityRefFor(ReplicaSetController.ENTITY_TYPE_KEY, ReplicaSetController.entityId(namespace, name))
-          .tell(new ReplicaSetController.Reconcile());
+      later("replicaSet/" + namespace + "/" + name, () -> sharding.entityRefFor(
+          ReplicaSetController.ENTITY_TYPE_KEY, ReplicaSetController.entityId(namespace, name))
+          .tell(new ReplicaSetController.Reconcile()));
     }
 
     void daemonSet(String namespace, String name) {
       if (!ownedHere.test(ResourceRegistry.DAEMON_SET.objectKey(namespace, name))) return;
-      sharding.entityRefFor(DaemonSetController.ENTITY_TYPE_KEY, DaemonSetController.entityId(namespace, name))
-          .tell(new DaemonSetController.Reconcile());
+      later("daemonSet/" + namespace + "/" + name, () -> sharding.entityRefFor(
+          DaemonSetController.ENTITY_TYPE_KEY, DaemonSetController.entityId(namespace, name))
+          .tell(new DaemonSetController.Reconcile()));
     }
 
     void statefulSet(String namespace, String name) {
       if (!ownedHere.test(ResourceRegistry.STATEFUL_SET.objectKey(namespace, name))) return;
-      sharding.entityRefFor(StatefulSetController.ENTITY_TYPE_KEY, StatefulSetController.entityId(namespace, name))
-          .tell(new StatefulSetController.Reconcile());
+      later("statefulSet/" + namespace + "/" + name, () -> sharding.entityRefFor(
+          StatefulSetController.ENTITY_TYPE_KEY, StatefulSetController.entityId(namespace, name))
+          .tell(new StatefulSetController.Reconcile()));
     }
 
     void cronJob(String namespace, String name) {
       if (!ownedHere.test(ResourceRegistry.CRON_JOB.objectKey(namespace, name))) return;
-      sharding.entityRefFor(CronJobController.ENTITY_TYPE_KEY, namespace + "/" + name)
-          .tell(new CronJobController.Reconcile());
+      later("cronJob/" + namespace + "/" + name, () -> sharding.entityRefFor(
+          CronJobController.ENTITY_TYPE_KEY, namespace + "/" + name)
+          .tell(new CronJobController.Reconcile()));
     }
 
     void autoscaler(String namespace, String name) {
       if (!ownedHere.test(ResourceRegistry.HORIZONTAL_POD_AUTOSCALER.objectKey(namespace, name))) return;
-      sharding.entityRefFor(HorizontalPodAutoscalerController.ENTITY_TYPE_KEY,
-          HorizontalPodAutoscalerController.entityId(namespace, name)).tell(new HorizontalPodAutoscalerController.Reconcile());
+      later("autoscaler/" + namespace + "/" + name, () -> sharding.entityRefFor(
+          HorizontalPodAutoscalerController.ENTITY_TYPE_KEY,
+          HorizontalPodAutoscalerController.entityId(namespace, name))
+          .tell(new HorizontalPodAutoscalerController.Reconcile()));
     }
 
     void job(String namespace, String name) {
       if (!ownedHere.test(ResourceRegistry.JOB.objectKey(namespace, name))) return;
-      sharding.entityRefFor(JobController.ENTITY_TYPE_KEY, JobController.entityId(namespace, name))
-          .tell(new JobController.Reconcile());
+      later("job/" + namespace + "/" + name, () -> sharding.entityRefFor(
+          JobController.ENTITY_TYPE_KEY, JobController.entityId(namespace, name))
+          .tell(new JobController.Reconcile()));
     }
 
     void deployment(String namespace, String name) {
       if (!ownedHere.test(ResourceRegistry.DEPLOYMENT.objectKey(namespace, name))) return;
-      sharding.entityRefFor(DeploymentController.ENTITY_TYPE_KEY, namespace + "/" + name)
-          .tell(new DeploymentController.Reconcile());
+      later("deployment/" + namespace + "/" + name, () -> sharding.entityRefFor(
+          DeploymentController.ENTITY_TYPE_KEY, namespace + "/" + name)
+          .tell(new DeploymentController.Reconcile()));
     }
   }
 }
