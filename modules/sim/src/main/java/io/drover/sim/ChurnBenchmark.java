@@ -51,8 +51,7 @@ public final class ChurnBenchmark {
     int replicas = options.replicas();
     long heapBefore = Figures.heapUsedAfterGcMb();
     String run = Long.toString(System.currentTimeMillis(), 36);
-    VirtualNodes.Settings fleet = VirtualNodes.Settings.of("sim-" + run, sim.nodes(), sim.profile())
-        .withHeartbeatInterval(sim.heartbeat());
+    VirtualNodes.Settings fleet = sim.fleet("sim-" + run);
     try (SimCluster cluster = SimCluster.start(sim, fleet, Map.of())) {
       long deadline = System.nanoTime() + sim.deadline().toNanos();
       Bench.progress("registering %d virtual nodes (%s journal)", sim.nodes(), sim.journal());

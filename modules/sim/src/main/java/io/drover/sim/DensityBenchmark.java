@@ -53,8 +53,7 @@ public final class DensityBenchmark {
     SimOptions sim = options.sim();
     long heapBefore = Figures.heapUsedAfterGcMb();
     String run = Long.toString(System.currentTimeMillis(), 36);
-    VirtualNodes.Settings fleet = VirtualNodes.Settings.of("sim-" + run, sim.nodes(), sim.profile())
-        .withHeartbeatInterval(sim.heartbeat());
+    VirtualNodes.Settings fleet = sim.fleet("sim-" + run);
     try (SimCluster cluster = SimCluster.start(sim, fleet, Map.of())) {
       long deadline = System.nanoTime() + sim.deadline().toNanos();
       Bench.progress("registering %d virtual nodes (%s journal)", sim.nodes(), sim.journal());
@@ -100,7 +99,7 @@ public final class DensityBenchmark {
       SimFigures.Invariants invariants = SimFigures.Invariants.check(placement, listed, names, null);
       return new SimResult.Builder(String.format("Density: %d pods onto %d virtual nodes", options.pods(),
           sim.nodes()), "M pods (cpu 100m, memory 64Mi) created through the API with C clients onto N virtual nodes "
-          + "(4 cpu, 16Gi, 110 pods); measured from the first create until every pod runs.")
+          + "(" + sim.node() + "); measured from the first create until every pod runs.")
           .settings(sim).setting("pods", options.pods())
           .figure("nodes registered in", nodesSeconds, "s")
           .pods(pods, tracker, creates)

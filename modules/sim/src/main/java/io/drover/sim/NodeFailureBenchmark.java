@@ -46,7 +46,7 @@ public final class NodeFailureBenchmark {
       SimOptions sim = SimOptions.defaults(1000);
       sim = new SimOptions(sim.nodes(), sim.clients(), sim.journal(), Duration.ofSeconds(2), sim.startDelayMin(),
           sim.startDelayMax(), sim.crashProbability(), sim.slowNodeFraction(), sim.seed(), sim.deadline(),
-          sim.dataDir(), sim.json(), sim.html());
+          sim.dataDir(), sim.json(), sim.html(), sim.node());
       return new Options(sim, 5000, 0.1, Duration.ofSeconds(10), Duration.ofSeconds(5));
     }
 
@@ -75,8 +75,7 @@ public final class NodeFailureBenchmark {
     SimOptions sim = options.sim();
     int replicas = options.replicas();
     String run = Long.toString(System.currentTimeMillis(), 36);
-    VirtualNodes.Settings fleet = VirtualNodes.Settings.of("sim-" + run, sim.nodes(), sim.profile())
-        .withHeartbeatInterval(sim.heartbeat());
+    VirtualNodes.Settings fleet = sim.fleet("sim-" + run);
     Map<String, Object> lifecycle = Map.of(
         "drover.node-lifecycle.monitor-period", "1s",
         "drover.node-lifecycle.grace-period", options.gracePeriod().toMillis() + "ms",

@@ -16,12 +16,30 @@ import java.util.List;
  */
 public record SimOptions(int nodes, int clients, String journal, Duration heartbeat, Duration startDelayMin,
     Duration startDelayMax, double crashProbability, double slowNodeFraction, long seed, Duration deadline,
-    Path dataDir, Path json, Path html) {
+    Path dataDir, Path json, Path html, NodeShape node) {
+
+  /** What every virtual node offers: cpus, memory and how many pods it takes. */
+  public record NodeShape(int cpus, long memoryBytes, int maxPods) {
+    public NodeShape {
+      if (cpus < 1 || memoryBytes < 1 || maxPods < 1) {
+        throw new IllegalArgumentException("node cpus, memory and max pods must be positive");
+      }
+    }
+
+    /** 4 cpus, 16 GiB, 110 pods. */
+    public static final NodeShape DEFAULT = new NodeShape(4, 16L << 30, 110);
+
+    @Override
+    public String toString() {
+      return cpus + " cpu, " + (memoryBytes >> 30) + "Gi, " + maxPods + " pods";
+    }
+  }
 
   public static final List<String> JOURNALS = List.of("memory", "h2", "postgres");
 
   static final List<String> KEYS = List.of("--nodes", "--clients", "--journal", "--heartbeat", "--start-delay-ms",
-      "--crash-probability", "--slow-nodes", "--seed", "--deadline", "--data-dir", "--json", "--html");
+      "--crash-probability", "--slow-nodes", "--seed", "--deadline", "--data-dir", "--json", "--html",
+      "--node-cpus", "--node-memory-gi", "--node-max-pods");
 
   /** The shared keys and a scenario's own. */
   static List<String> keysAnd(String... own) {
@@ -32,7 +50,8 @@ public record SimOptions(int nodes, int clients, String journal, Duration heartb
 
   static final String USAGE = "[--nodes N] [--clients C] [--journal memory|h2|postgres] [--heartbeat SECONDS] "
       + "[--start-delay-ms MIN..MAX] [--crash-probability P] [--slow-nodes FRACTION] [--seed S] "
-      + "[--deadline SECONDS] [--data-dir DIR] [--json FILE] [--html FILE]";
+      + "[--deadline SECONDS] [--data-dir DIR] [--json FILE] [--html FILE] [--node-cpus C] [--node-memory-gi G] "
+      + "[--node-max-pods P]";
 
   public SimOptions {
     if (nodes < 1 || clients < 1 || deadline.isNegative()) {
@@ -44,7 +63,7 @@ public record SimOptions(int nodes, int clients, String journal, Duration heartb
 
   public static SimOptions defaults(int nodes) {
     return new SimOptions(nodes, 16, "h2", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMillis(500),
-        0, 0, 1, Duration.ofSeconds(600), null, null, null);
+        0, 0, 1, Duration.ofSeconds(600), null, null, null, NodeShape.DEFAULT);
   }
 
   /** The shared options out of parsed arguments (the scenario parses its own beside them). */
@@ -65,7 +84,15 @@ public record SimOptions(int nodes, int clients, String journal, Duration heartb
         a.text("--journal", d.journal()), a.seconds("--heartbeat", d.heartbeat()), min, max,
         a.decimal("--crash-probability", d.crashProbability()), a.decimal("--slow-nodes", d.slowNodeFraction()),
         a.integer("--seed", (int) d.seed()), a.seconds("--deadline", d.deadline()), a.path("--data-dir"),
-        a.path("--json"), a.path("--html"));
+        a.path("--json"), a.path("--html"), new NodeShape(a.integer("--node-cpus", d.node().cpus()),
+            (long) a.integer("--node-memory-gi", (int) (d.node().memoryBytes() >> 30)) << 30,
+            a.integer("--node-max-pods", d.node().maxPods())));
+  }
+
+  /** The virtual nodes of a run: this many, this shape, heartbeating this often, behaving as the profile says. */
+  io.drover.agent.sim.VirtualNodes.Settings fleet(String namePrefix) {
+    return io.drover.agent.sim.VirtualNodes.Settings.of(namePrefix, nodes, profile()).withHeartbeatInterval(heartbeat)
+        .withCapacity(node.cpus(), node.memoryBytes(), node.maxPods());
   }
 
   SimProfile profile() {
@@ -79,6 +106,6 @@ public record SimOptions(int nodes, int clients, String journal, Duration heartb
 
   SimOptions withNodes(int n) {
     return new SimOptions(n, clients, journal, heartbeat, startDelayMin, startDelayMax, crashProbability,
-        slowNodeFraction, seed, deadline, dataDir, json, html);
+        slowNodeFraction, seed, deadline, dataDir, json, html, node);
   }
 }

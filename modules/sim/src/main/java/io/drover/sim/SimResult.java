@@ -56,7 +56,7 @@ record SimResult(@JsonValue Report data) implements Bench.Result {
     }
 
     Builder settings(SimOptions o) {
-      setting("nodes", o.nodes());
+      setting("nodes", o.nodes() + " (" + o.node() + ")");
       setting("journal", switch (o.journal()) {
         case "memory" -> "memory (H2 in memory, same JDBC journal)";
         case "postgres" -> "PostgreSQL";

@@ -76,7 +76,7 @@ class SimScenariosTest {
   void aNodeFailureStormMovesEveryPodAndTheNodesCleanUpWhenBack() throws Exception {
     SimResult result = NodeFailureBenchmark.run(NodeFailureBenchmark.Options.parse("--nodes", "10",
         "--replicas", "60", "--fail-fraction", "0.3", "--journal", "memory", "--heartbeat", "1", "--grace-period",
-        "4", "--toleration", "1", "--start-delay-ms", "20..100", "--deadline", "180"));
+        "6", "--toleration", "1", "--start-delay-ms", "20..100", "--deadline", "180"));
     assertCorrect(result);
     Report report = result.data();
     assertEquals("3", figure(report, "nodes crashed").orElseThrow().value());
@@ -97,9 +97,8 @@ class SimScenariosTest {
 
   @Test
   void virtualNodesCrashContainersAsTheProfileSaysAndRestartThemWithBackoff() throws Exception {
-    SimOptions options = SimOptions.defaults(2);
-    options = new SimOptions(2, 1, "memory", Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMillis(20),
-        0, 0, 7, Duration.ofSeconds(60), null, null, null);
+    SimOptions options = new SimOptions(2, 1, "memory", Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMillis(20),
+        0, 0, 7, Duration.ofSeconds(60), null, null, null, SimOptions.NodeShape.DEFAULT);
     SimProfile crashing = options.profile().withCrashes(1, Duration.ofMillis(300), Duration.ofMillis(300));
     VirtualNodes.Settings fleet = VirtualNodes.Settings.of("crashy", 2, crashing)
         .withHeartbeatInterval(Duration.ofSeconds(1)).withRestartBackoff(Duration.ofMillis(200),
@@ -124,5 +123,54 @@ class SimScenariosTest {
           () -> assertEquals("Error", container.path("lastState").path("terminated").path("reason").asText()),
           () -> assertTrue(cluster.stats().crashes() >= 2));
     }
+  }
+
+  @Test
+  void aNodeThatLosesHeartbeatsGoesNotReadyAndBackWhileItsPodsRun() throws Exception {
+    SimOptions options = SimOptions.parse(Args.parse(new String[] {"--nodes", "2", "--journal", "memory",
+        "--heartbeat", "1", "--node-cpus", "2", "--node-memory-gi", "8", "--node-max-pods", "30"},
+        SimOptions.KEYS), SimOptions.defaults(2));
+    VirtualNodes.Settings fleet = options.fleet("quiet");
+    try (SimCluster cluster = SimCluster.start(options, fleet,
+        Map.of("drover.node-lifecycle.monitor-period", "500ms", "drover.node-lifecycle.grace-period", "3s"))) {
+      assertTrue(cluster.awaitRegistered(System.nanoTime() + Duration.ofSeconds(30).toNanos()));
+      JsonNode node = cluster.http.get("/api/v1/nodes/quiet-0");
+      assertEquals("2", node.at("/status/allocatable/cpu").asText(), "the shape asked for");
+      assertEquals("30", node.at("/status/allocatable/pods").asText());
+      cluster.http.createNamespace("quiet");
+      cluster.http.send(1, 1, i -> cluster.http.post("/api/v1/namespaces/quiet/pods",
+          SchedulerBenchmark.pod("p").replace("\"spec\":{", "\"spec\":{\"nodeName\":\"quiet-0\",")),
+          BenchHttp.CREATED);
+      await(cluster, "/api/v1/namespaces/quiet/pods/p", pod -> PodTracker.running(pod));
+
+      cluster.fleet.tell(new VirtualNodes.LoseHeartbeats(List.of("quiet-0")));
+      await(cluster, "/api/v1/nodes/quiet-0", n -> !ready(n).equals("True"));
+      assertEquals("True", ready(cluster.http.get("/api/v1/nodes/quiet-1")), "the other node heartbeats on");
+      assertTrue(PodTracker.running(cluster.http.get("/api/v1/namespaces/quiet/pods/p")),
+          "its pod still runs (the default toleration of 300 s has not passed)");
+      assertEquals(1, cluster.stats().silentNodes());
+
+      cluster.fleet.tell(new VirtualNodes.Restore(List.of("quiet-0")));
+      await(cluster, "/api/v1/nodes/quiet-0", n -> ready(n).equals("True"));
+    }
+  }
+
+  private static String ready(JsonNode node) {
+    for (JsonNode condition : node.path("status").path("conditions")) {
+      if (condition.path("type").asText().equals("Ready")) return condition.path("status").asText();
+    }
+    return "";
+  }
+
+  private static void await(SimCluster cluster, String path, java.util.function.Predicate<JsonNode> until)
+      throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    JsonNode last = null;
+    while (System.nanoTime() < deadline) {
+      last = cluster.http.get(path);
+      if (until.test(last)) return;
+      Thread.sleep(100);
+    }
+    throw new AssertionError(path + " never got there: " + last);
   }
 }
