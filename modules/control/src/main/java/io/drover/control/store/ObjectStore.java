@@ -352,7 +352,12 @@ public final class ObjectStore {
     if (result != QueueOfferResult.enqueued()) {
       // Too far behind (or gone): end its stream; the client re-watches from its last version.
       watchers.remove(watcher);
-      watcher.queue().complete();
+      try {
+        watcher.queue().complete();
+      } catch (IllegalStateException alreadyClosed) {
+        // its stream ended first (the client went away): nothing to end, and the other watchers must still get
+        // this change (a throw here used to abort the apply half-way)
+      }
     }
   }
 
