@@ -63,6 +63,8 @@ public final class VirtualNodes {
 
   /** How often due work (container starts, crashes, heartbeats) is looked at. */
   static final Duration TICK = Duration.ofMillis(20);
+  /** How soon a failed status write or final delete is sent again. */
+  static final Duration RETRY = Duration.ofSeconds(1);
   /** Registrations and deletes in flight at once, so a large fleet does not flood the entities. */
   static final int MAX_IN_FLIGHT = 64;
 
@@ -140,6 +142,14 @@ public final class VirtualNodes {
 
   private record Registered(String node, boolean ok) implements Command {}
 
+  /** A pod status write failed (a timeout while an entity moved, say): written again, as kubelet's sync does. */
+  private record StatusFailed(String uid) implements Command {}
+
+  /** The final delete of a pod failed: sent again a little later. */
+  private record DeleteFailed(ObjectNode pod) implements Command {}
+
+  private record RetryDelete(ObjectNode pod) implements Command {}
+
   // --- behaviour ---
 
   public static Behavior<Command> create(ObjectService service, Settings settings, Clock clock) {
@@ -209,7 +219,7 @@ public final class VirtualNodes {
     }
   }
 
-  private enum Work { START, CRASH, FINISH }
+  private enum Work { START, CRASH, FINISH, STATUS }
 
   private record Due(long atNanos, String uid, long generation, Work work) {}
 
@@ -279,6 +289,20 @@ public final class VirtualNodes {
             } else {
               registrationFailures++;
             }
+            return Behaviors.same();
+          })
+          .onMessage(StatusFailed.class, f -> {
+            VirtualPod pod = pods.get(f.uid());
+            if (pod != null) schedule(pod, RETRY, Work.STATUS);
+            return Behaviors.same();
+          })
+          .onMessage(DeleteFailed.class, f -> {
+            ctx.scheduleOnce(RETRY, ctx.getSelf(), new RetryDelete(f.pod()));
+            return Behaviors.same();
+          })
+          .onMessage(RetryDelete.class, r -> {
+            VirtualNode node = nodes.get(Json.text(r.pod(), "spec.nodeName"));
+            if (node != null && node.mode != NodeMode.CRASHED) finalizeDelete(r.pod());
             return Behaviors.same();
           })
           .onMessage(Crash.class, c -> setMode(c.nodes(), NodeMode.CRASHED))
@@ -443,7 +467,12 @@ public final class VirtualNodes {
       service.delete(ResourceRegistry.POD, namespace, name,
           new DeleteOptions(Json.text(object, "metadata.uid"), null, 0L, null, false))
           .whenComplete((r, e) -> {
-            if (e != null) statusWriteFailures.incrementAndGet();
+            ApiException api = e == null ? null : ObjectService.unwrap(e);
+            // 404: gone already, as wanted; 409: the uid precondition failed, another pod has the name now
+            if (e != null && (api == null || (api.code() != 404 && api.code() != 409))) {
+              statusWriteFailures.incrementAndGet();
+              ctx.getSelf().tell(new DeleteFailed(object));
+            }
           });
       finalized++;
     }
@@ -466,6 +495,7 @@ public final class VirtualNodes {
           case START -> startContainers(pod);
           case CRASH -> exitContainers(pod, 1, "Error");
           case FINISH -> exitContainers(pod, 0, "Completed");
+          case STATUS -> writeStatus(pod);
         }
       }
       return Behaviors.same();
@@ -544,7 +574,11 @@ public final class VirtualNodes {
       CompletionStage<?> write = service.update(ResourceRegistry.POD, pod.namespace, pod.name, update,
           ObjectEntity.Scope.STATUS, WriteOptions.DEFAULT);
       write.whenComplete((r, e) -> {
-        if (e != null) statusWriteFailures.incrementAndGet();
+        if (e == null) return;
+        ApiException api = ObjectService.unwrap(e);
+        if (api != null && (api.code() == 404 || api.code() == 409)) return; // gone, or changed under us: a newer
+        statusWriteFailures.incrementAndGet(); // event brings the pod back here
+        ctx.getSelf().tell(new StatusFailed(pod.uid));
       });
     }
 
