@@ -250,6 +250,10 @@ public final class VirtualNodes {
     private final int slots;
     private int slot;
     private UniqueKillSwitch follow;
+    /** For replies from other threads: the context itself is only for the actor's own thread. */
+    private final ActorRef<Command> self;
+    private final ClusterSharding sharding;
+    private final java.util.concurrent.Executor blocking;
 
     Fleet(ActorContext<Command> ctx, TimerScheduler<Command> timers, ObjectService service, Settings settings,
         Clock clock) {
@@ -258,6 +262,9 @@ public final class VirtualNodes {
       this.service = service;
       this.settings = settings;
       this.clock = clock;
+      this.self = ctx.getSelf();
+      this.sharding = ClusterSharding.get(ctx.getSystem());
+      this.blocking = ctx.getSystem().dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking());
       this.random = new Random(settings.profile().seed());
       this.slots = (int) Math.max(1, settings.heartbeatInterval().toMillis() / TICK.toMillis());
       for (int i = 0; i < settings.count(); i++) {
@@ -273,12 +280,11 @@ public final class VirtualNodes {
     }
 
     Behavior<Command> start() {
-      ActorRef<Command> self = ctx.getSelf();
       java.util.Set<String> names = java.util.Set.copyOf(nodes.keySet()); // read on the store's stream
       follow = service.store().follow(o -> o.type() == ResourceRegistry.POD && onFleet(names, o.object()),
           e -> self.tell(new PodEvent(e)), ctx.getSystem());
       timers.startTimerWithFixedDelay(new Tick(), TICK);
-      CompletableFuture.runAsync(this::registerAll);
+      CompletableFuture.runAsync(this::registerAll, blocking); // waits for its permits: not on the actor
       return Behaviors.receive(Command.class)
           .onMessage(Tick.class, t -> onTick())
           .onMessage(PodEvent.class, e -> onPodEvent(e.event()))
@@ -297,7 +303,7 @@ public final class VirtualNodes {
             return Behaviors.same();
           })
           .onMessage(DeleteFailed.class, f -> {
-            ctx.scheduleOnce(RETRY, ctx.getSelf(), new RetryDelete(f.pod()));
+            ctx.scheduleOnce(RETRY, self, new RetryDelete(f.pod()));
             return Behaviors.same();
           })
           .onMessage(RetryDelete.class, r -> {
@@ -328,7 +334,6 @@ public final class VirtualNodes {
 
     /** Off the actor: creates every Node and tells its allocation entity the capacity, a bounded number at once. */
     private void registerAll() {
-      ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
       for (VirtualNode node : byIndex) {
         inFlight.acquireUninterruptibly();
         ObjectNode object = NodeRegistration.node(node.machine, isolation, null, clock.instant());
@@ -346,7 +351,7 @@ public final class VirtualNodes {
                     Duration.ofSeconds(30)))
             .whenComplete((reply, error) -> {
               inFlight.release();
-              ctx.getSelf().tell(new Registered(node.name, error == null));
+              self.tell(new Registered(node.name, error == null));
             });
       }
     }
@@ -471,7 +476,7 @@ public final class VirtualNodes {
             // 404: gone already, as wanted; 409: the uid precondition failed, another pod has the name now
             if (e != null && (api == null || (api.code() != 404 && api.code() != 409))) {
               statusWriteFailures.incrementAndGet();
-              ctx.getSelf().tell(new DeleteFailed(object));
+              self.tell(new DeleteFailed(object));
             }
           });
       finalized++;
@@ -578,7 +583,7 @@ public final class VirtualNodes {
         ApiException api = ObjectService.unwrap(e);
         if (api != null && (api.code() == 404 || api.code() == 409)) return; // gone, or changed under us: a newer
         statusWriteFailures.incrementAndGet(); // event brings the pod back here
-        ctx.getSelf().tell(new StatusFailed(pod.uid));
+        self.tell(new StatusFailed(pod.uid));
       });
     }
 
