@@ -79,14 +79,10 @@ public final class Bench {
       case "failover" -> cli(rest, FailoverBenchmark.Options::parse, FailoverBenchmark.Options::json,
           FailoverBenchmark::run);
       case "report" -> report(rest);
-      case "density" -> cli(rest, DensityBenchmark.Options::parse, DensityBenchmark.Options::json,
-          DensityBenchmark.Options::html, DensityBenchmark::run);
-      case "churn" -> cli(rest, ChurnBenchmark.Options::parse, ChurnBenchmark.Options::json,
-          ChurnBenchmark.Options::html, ChurnBenchmark::run);
-      case "node-failure" -> cli(rest, NodeFailureBenchmark.Options::parse, NodeFailureBenchmark.Options::json,
-          NodeFailureBenchmark.Options::html, NodeFailureBenchmark::run);
-      case "contention" -> cli(rest, ContentionBenchmark.Options::parse, ContentionBenchmark.Options::json,
-          ContentionBenchmark.Options::html, ContentionBenchmark::run);
+      case "density" -> simCli(rest, DensityBenchmark.Options::parse, DensityBenchmark::run);
+      case "churn" -> simCli(rest, ChurnBenchmark.Options::parse, ChurnBenchmark::run);
+      case "node-failure" -> simCli(rest, NodeFailureBenchmark.Options::parse, NodeFailureBenchmark::run);
+      case "contention" -> simCli(rest, ContentionBenchmark.Options::parse, ContentionBenchmark::run);
       default -> {
         System.err.println(USAGE);
         yield 2;
@@ -102,6 +98,11 @@ public final class Bench {
    */
   static <O> int cli(String[] args, Function<String[], O> parse, Function<O, Path> json, Runner<O> runner) {
     return cli(args, parse, json, o -> null, runner);
+  }
+
+  /** A simulation scenario: its report goes to the JSON and HTML files its shared options name. */
+  static <O extends SimOptions.Scenario> int simCli(String[] args, Function<String[], O> parse, Runner<O> runner) {
+    return cli(args, parse, o -> o.sim().json(), o -> o.sim().html(), runner);
   }
 
   /** As above, and writes the HTML page of a simulation's report when its options name a file. */

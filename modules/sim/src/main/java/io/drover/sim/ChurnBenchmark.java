@@ -19,7 +19,7 @@ public final class ChurnBenchmark {
   static final String NAMESPACE = "sim-churn";
   static final String NAME = "churn";
 
-  public record Options(SimOptions sim, int replicas) {
+  public record Options(SimOptions sim, int replicas) implements SimOptions.Scenario {
     public Options {
       if (replicas < 1) throw new IllegalArgumentException("replicas must be positive");
     }
@@ -33,14 +33,6 @@ public final class ChurnBenchmark {
       Options d = defaults();
       Args a = Args.parse(args, SimOptions.keysAnd("--replicas"));
       return new Options(SimOptions.parse(a, d.sim()), a.integer("--replicas", d.replicas()));
-    }
-
-    java.nio.file.Path json() {
-      return sim.json();
-    }
-
-    java.nio.file.Path html() {
-      return sim.html();
     }
   }
 

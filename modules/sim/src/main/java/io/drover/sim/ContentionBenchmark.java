@@ -30,7 +30,7 @@ public final class ContentionBenchmark {
    * @param schedulers how many schedulers run at once (the member's own and K - 1 more)
    * @param demand pods asked for, as a multiple of the room there is
    */
-  public record Options(SimOptions sim, int schedulers, double demand) {
+  public record Options(SimOptions sim, int schedulers, double demand) implements SimOptions.Scenario {
     public Options {
       if (schedulers < 1 || demand <= 0) throw new IllegalArgumentException("schedulers and demand must be positive");
     }
@@ -45,14 +45,6 @@ public final class ContentionBenchmark {
       Args a = Args.parse(args, SimOptions.keysAnd("--schedulers", "--demand"));
       return new Options(SimOptions.parse(a, d.sim()), a.integer("--schedulers", d.schedulers()),
           a.decimal("--demand", d.demand()));
-    }
-
-    java.nio.file.Path json() {
-      return sim.json();
-    }
-
-    java.nio.file.Path html() {
-      return sim.html();
     }
   }
 

@@ -22,7 +22,7 @@ public final class DensityBenchmark {
   static final String NAMESPACE = "sim-density";
 
   /** What to run: the shared simulation options and the number of pods. */
-  public record Options(SimOptions sim, int pods) {
+  public record Options(SimOptions sim, int pods) implements SimOptions.Scenario {
     public Options {
       if (pods < 1) throw new IllegalArgumentException("pods must be positive");
     }
@@ -36,14 +36,6 @@ public final class DensityBenchmark {
       Options d = defaults();
       Args a = Args.parse(args, SimOptions.keysAnd("--pods"));
       return new Options(SimOptions.parse(a, d.sim()), a.integer("--pods", d.pods()));
-    }
-
-    java.nio.file.Path json() {
-      return sim.json();
-    }
-
-    java.nio.file.Path html() {
-      return sim.html();
     }
   }
 
@@ -79,8 +71,8 @@ public final class DensityBenchmark {
               .counter("pods running", "pods/s", () -> tracker.reached(Stage.RUNNING))
               .counter("journal events", "events/s", cluster::journalPosition).start()) {
         Bench.progress("creating %d pods with %d clients", options.pods(), sim.clients());
-        creates = http.send(options.pods(), sim.clients(), i -> http.post(collection, SchedulerBenchmark.pod(prefix + i)),
-            BenchHttp.CREATED);
+        creates = http.send(options.pods(), sim.clients(),
+            i -> http.post(collection, SchedulerBenchmark.pod(prefix + i)), BenchHttp.CREATED);
         Bench.progress("%d pods created in %.2f s; %d bound, %d running so far", options.pods(),
             creates.wallNanos() / 1e9, tracker.reached(Stage.BOUND), tracker.reached(Stage.RUNNING));
         tracker.await(Stage.RUNNING, creates.startNanos() + sim.deadline().toNanos());

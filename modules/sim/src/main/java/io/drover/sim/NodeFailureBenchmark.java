@@ -31,7 +31,7 @@ public final class NodeFailureBenchmark {
    * @param toleration how long pods tolerate a NotReady node before they are evicted (Kubernetes: 300 s)
    */
   public record Options(SimOptions sim, int replicas, double failFraction, Duration gracePeriod,
-      Duration toleration) {
+      Duration toleration) implements SimOptions.Scenario {
     public Options {
       if (replicas < 1 || failFraction <= 0 || failFraction >= 1) {
         throw new IllegalArgumentException("replicas must be positive and --fail-fraction between 0 and 1");
@@ -58,14 +58,6 @@ public final class NodeFailureBenchmark {
       return new Options(SimOptions.parse(a, d.sim()), a.integer("--replicas", d.replicas()),
           a.decimal("--fail-fraction", d.failFraction()), a.seconds("--grace-period", d.gracePeriod()),
           a.seconds("--toleration", d.toleration()));
-    }
-
-    java.nio.file.Path json() {
-      return sim.json();
-    }
-
-    java.nio.file.Path html() {
-      return sim.html();
     }
   }
 

@@ -41,6 +41,11 @@ public record SimOptions(int nodes, int clients, String journal, Duration heartb
       "--crash-probability", "--slow-nodes", "--seed", "--deadline", "--data-dir", "--json", "--html",
       "--node-cpus", "--node-memory-gi", "--node-max-pods");
 
+  /** A scenario's options: the shared ones, and its own beside them. */
+  interface Scenario {
+    SimOptions sim();
+  }
+
   /** The shared keys and a scenario's own. */
   static List<String> keysAnd(String... own) {
     List<String> keys = new java.util.ArrayList<>(KEYS);

@@ -39,10 +39,9 @@ class SimScenariosTest {
   void densityPlacesEveryPodOnTheVirtualNodesAndWritesJsonAndHtml() throws Exception {
     Path json = dir.resolve("density.json");
     Path html = dir.resolve("density.html");
-    int exit = Bench.cli(new String[] {"--nodes", "20", "--pods", "300", "--clients", "8", "--journal", "memory",
+    int exit = Bench.simCli(new String[] {"--nodes", "20", "--pods", "300", "--clients", "8", "--journal", "memory",
             "--heartbeat", "2", "--start-delay-ms", "50..200", "--deadline", "120", "--json", json.toString(),
-            "--html", html.toString()}, DensityBenchmark.Options::parse, DensityBenchmark.Options::json,
-        DensityBenchmark.Options::html, DensityBenchmark::run);
+            "--html", html.toString()}, DensityBenchmark.Options::parse, DensityBenchmark::run);
     assertEquals(0, exit, "the run is correct");
     JsonNode report = Json.MAPPER.readTree(json.toFile());
     List<String> distributions = new java.util.ArrayList<>();
