@@ -9,6 +9,7 @@ import io.drover.agent.pod.RestartBackoff;
 import io.drover.agent.runtime.ContainerRuntime;
 import io.drover.agent.runtime.ContainerState;
 import io.drover.agent.runtime.ExecSession;
+import io.drover.agent.runtime.PodSandboxes;
 import io.drover.agent.stats.HostCounters;
 import io.drover.agent.stats.UsageSampler;
 import io.drover.api.ApiException;
@@ -64,7 +65,7 @@ public final class NodeAgent implements PodIo {
   public record Settings(String nodeName, String internalIp, int maxPods, Duration heartbeatInterval,
       Duration podResyncInterval, Duration backoffInitial, Duration backoffMax, long logMaxBytes, int logMaxFiles,
       Path dataDir, List<String> roles, int apiPort, Duration metricsResolution, PodDns dns, String podNetwork,
-      String cniPluginDir, String podCidr) {
+      String cniPluginDir, String podCidr, Duration imagePullBackoffInitial, Duration imagePullBackoffMax) {
 
     /**
      * @param apiPort the port this member serves the API on: published as the Node's kubelet endpoint, where other
@@ -85,7 +86,8 @@ public final class NodeAgent implements PodIo {
           config.getBytes("container-log-max-size"), config.getInt("container-log-max-files"),
           dataDir.resolve("agent"), roles, apiPort, config.getDuration("metrics-resolution"),
           new PodDns(config.getString("cluster-dns"), config.getString("cluster-domain")),
-          config.getString("pod-network"), config.getString("cni-plugin-dir"), config.getString("pod-cidr"));
+          config.getString("pod-network"), config.getString("cni-plugin-dir"), config.getString("pod-cidr"),
+          config.getDuration("image-pull-backoff-initial"), config.getDuration("image-pull-backoff-max"));
     }
   }
 
@@ -100,7 +102,9 @@ public final class NodeAgent implements PodIo {
     this.settings = settings;
     // A pod network namespace needs containers that can join it: without namespaces (the sim runtime, a host that
     // refuses them) pods share the host's network, and status.podIP is the node's address.
-    this.network = runtime.isolation().namespaces()
+    this.network = runtime.sandboxes().isPresent()
+        ? PodNetwork.byRuntime(runtime.name(), settings.podCidr())
+        : runtime.isolation().namespaces()
         ? PodNetwork.detect(settings.podNetwork(), Path.of(settings.cniPluginDir()), settings.podCidr(),
             settings.nodeName(), settings.dataDir())
         : PodNetwork.hostOnly("containers of the " + runtime.name() + " runtime cannot join a network namespace "
@@ -185,6 +189,7 @@ public final class NodeAgent implements PodIo {
         log.warn("could not stop container {}", container.id(), e);
       }
     });
+    runtime.sandboxes().ifPresent(PodSandboxes::removeAllSandboxes);
   }
 
   private Path podDir(String namespace, String name, String uid) {
@@ -209,7 +214,7 @@ public final class NodeAgent implements PodIo {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       Executor blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
       NodeRegistration.Machine machine = NodeRegistration.Machine.detect(settings.nodeName(), settings.maxPods(),
-          settings.internalIp(), settings.apiPort(), runtime.name(), settings.roles(), diskBytes());
+          settings.internalIp(), settings.apiPort(), runtime.version(), settings.roles(), diskBytes());
       EventRecorder events = new EventRecorder(service, "kubelet", settings.nodeName(), Clock.systemUTC());
       register(ctx, machine);
       timers.startTimerWithFixedDelay(new Heartbeat(), settings.heartbeatInterval());
@@ -306,7 +311,8 @@ public final class NodeAgent implements PodIo {
     PodRun run = new PodRun(runtime, podDir(event.object().namespace(), event.object().name(), uid),
         settings.internalIp(), lookup, events, Clock.systemUTC(), settings.podResyncInterval(),
         RestartBackoff.of(settings.backoffInitial(), settings.backoffMax()), settings.logMaxBytes(),
-        settings.logMaxFiles(), adopted, settings.dns(), network);
+        settings.logMaxFiles(), adopted, settings.dns(), network, settings.imagePullBackoffInitial(),
+        settings.imagePullBackoffMax());
     runs.put(uid, run);
     ActorRef<PodWorker.Command> spawned = ctx.spawn(PodWorker.create(run, pod, service, blocking,
         Clock.systemUTC()), "pod-" + uid);

@@ -64,7 +64,7 @@ public final class NodeRegistration {
       labels.put("node-role.kubernetes.io/" + role, "");
     }
     ObjectNode spec = node.putObject("spec");
-    if (network != null && network.isolated()) {
+    if (network != null && network.isolated() && !network.subnet().isEmpty()) {
       spec.put("podCIDR", network.subnet());
       spec.putArray("podCIDRs").add(network.subnet());
     }
@@ -102,6 +102,8 @@ public final class NodeRegistration {
     condition(conditions, previousStatus, "NetworkIsolationDegraded", shared ? "True" : "False",
         shared ? "HostNetwork" : "PodNetworkNamespaces",
         shared ? "pods share the host network: " + (network == null ? "no pod network" : network.reason())
+            : network.managedBy() != null ? "each pod has its own network namespace and IP from the "
+                + network.managedBy() + " runtime's pod sandbox (its CNI configuration)"
             : "each pod has its own network namespace and an IP from " + network.subnet() + " (CNI bridge "
                 + network.bridge() + ")", time);
     ArrayNode addresses = status.putArray("addresses");
@@ -113,7 +115,8 @@ public final class NodeRegistration {
     ObjectNode info = status.putObject("nodeInfo");
     info.put("machineID", "").put("systemUUID", "").put("bootID", "")
         .put("kernelVersion", machine.kernel()).put("osImage", machine.osImage())
-        .put("containerRuntimeVersion", machine.runtime() + "://drover")
+        .put("containerRuntimeVersion", machine.runtime().contains("://") ? machine.runtime()
+            : machine.runtime() + "://drover")
         .put("kubeletVersion", "v1.32.0-drover").put("kubeProxyVersion", "")
         .put("operatingSystem", machine.os()).put("architecture", machine.arch());
     return status;

@@ -7,6 +7,9 @@ import io.drover.agent.pod.CommandExecutor;
 import io.drover.agent.pod.Command;
 import io.drover.agent.pod.ContainerObservation;
 import io.drover.agent.pod.DownwardApi;
+import io.drover.agent.pod.ImagePuller;
+import io.drover.agent.pod.PullSecrets;
+import io.drover.agent.runtime.PodSandboxes;
 import io.drover.agent.pod.ObjectLookup;
 import io.drover.agent.pod.PodActions;
 import io.drover.agent.pod.PodConfigException;
@@ -71,11 +74,16 @@ final class PodRun {
   /** The pod's own network (null: the host's), and what it got. */
   private final PodNetwork network;
   private volatile PodNetwork.Address address;
+  /** Pulls images before containers start, for runtimes that run images; null otherwise. */
+  private final ImagePuller puller;
 
   PodRun(ContainerRuntime runtime, Path podDir, String hostIP, ObjectLookup lookup, EventRecorder events,
       Clock clock, Duration resyncInterval, RestartBackoff initialBackoff, long logMaxBytes, int logMaxFiles,
-      List<ContainerState> adopted, PodDns dns, PodNetwork network) {
+      List<ContainerState> adopted, PodDns dns, PodNetwork network, Duration pullBackoffInitial,
+      Duration pullBackoffMax) {
     this.dns = dns;
+    this.puller = runtime.images()
+        .map(images -> new ImagePuller(images, events, clock, pullBackoffInitial, pullBackoffMax)).orElse(null);
     this.network = network;
     this.logMaxBytes = logMaxBytes;
     this.logMaxFiles = logMaxFiles;
@@ -163,6 +171,9 @@ final class PodRun {
     if (actions.recheckAt().isPresent() && actions.recheckAt().get().isBefore(next)) {
       next = actions.recheckAt().get();
     }
+    if (puller != null && puller.nextRetryAt().isPresent() && puller.nextRetryAt().get().isBefore(next)) {
+      next = puller.nextRetryAt().get();
+    }
     return new Outcome(status, allStopped, next);
   }
 
@@ -203,7 +214,11 @@ final class PodRun {
   }
 
   void removeFiles() {
-    if (network != null && network.isolated()) {
+    if (runtime.sandboxes().isPresent()) {
+      String name = podDir.getFileName().toString();
+      runtime.sandboxes().get().removeSandbox(name.substring(name.lastIndexOf('_') + 1));
+      address = null;
+    } else if (network != null && network.isolated()) {
       String name = podDir.getFileName().toString();
       network.tearDown(name.substring(name.lastIndexOf('_') + 1), podDir);
       address = null;
@@ -218,7 +233,18 @@ final class PodRun {
   private void prepareSandbox(ObjectNode pod) {
     try {
       Files.createDirectories(podDir);
-      if (address == null && network != null && network.isolated()
+      if (address == null && runtime.sandboxes().isPresent()) {
+        try {
+          address = runSandbox(pod);
+        } catch (IOException e) {
+          sandboxReady = false;
+          String message = "Failed to create pod sandbox: " + e.getMessage();
+          if (!message.equals(lastWaitingEvent.put("", message))) {
+            events.warning(pod, "FailedCreatePodSandBox", message);
+          }
+          return;
+        }
+      } else if (address == null && network != null && network.isolated()
           && !pod.path("spec").path("hostNetwork").asBoolean(false)) {
         try {
           address = network.setUp(Json.text(pod, "metadata.uid"), podDir);
@@ -243,6 +269,17 @@ final class PodRun {
     }
   }
 
+  /** Asks the runtime for the pod's sandbox (its own network namespace and IP unless hostNetwork). */
+  private PodNetwork.Address runSandbox(ObjectNode pod) throws IOException {
+    boolean hostNetwork = pod.path("spec").path("hostNetwork").asBoolean(false);
+    Map<String, String> labels = new HashMap<>();
+    pod.path("metadata").path("labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+    String ip = runtime.sandboxes().get().runSandbox(new PodSandboxes.SandboxSpec(Json.text(pod, "metadata.uid"),
+        Json.text(pod, "metadata.namespace"), Json.text(pod, "metadata.name"), 0, PodEnvironment.hostname(pod),
+        podDir.toAbsolutePath(), hostNetwork, null, labels));
+    return new PodNetwork.Address(ip == null ? hostIP : ip, null);
+  }
+
   /** The pod's resolv.conf (cluster DNS), mounted over /etc/resolv.conf in its containers; none: the host's. */
   private void writeResolvConf(ObjectNode pod) throws IOException {
     List<String> host = Files.exists(Path.of("/etc/resolv.conf")) ? Files.readAllLines(Path.of("/etc/resolv.conf"))
@@ -263,7 +300,7 @@ final class PodRun {
       Optional<ContainerState> state = runtime.state(c.current().id());
       ContainerState now = state.orElse(new ContainerState(c.current().id(), c.current().podUid(), c.name(),
           c.current().attempt(), ContainerState.Status.EXITED, 0, c.current().startedAt(), clock.instant(), 137,
-          "Error", "the container disappeared from the runtime"));
+          "Error", "the container disappeared from the runtime", c.current().containerUri(), c.current().imageRef()));
       if (!now.running()) {
         runningIds.remove(c.name());
         containers.put(entry.getKey(), new ContainerObservation(c.name(), now, c.previous(), c.restartCount(),
@@ -305,9 +342,18 @@ final class PodRun {
     int attempt = before.current() == null ? 0 : before.current().attempt() + 1;
     try {
       Map<String, String> env = PodEnvironment.resolve(pod, (ObjectNode) container, lookup, podIP, hostIP);
-      List<String> argv = Command.argv(container, env);
-      if (argv.isEmpty()) {
+      List<String> command = Command.expand(container.path("command"), env);
+      List<String> args = Command.expand(container.path("args"), env);
+      if (command.isEmpty() && !runtime.runsImages()) {
         throw new PodConfigException(Command.NEEDS_COMMAND_REASON, Command.NEEDS_COMMAND_MESSAGE);
+      }
+      if (puller != null) {
+        ImagePuller.Result image = puller.ensure(pod, container,
+            PullSecrets.forImage(pod, container.path("image").asText(""), lookup), fieldPath(pod, name));
+        if (image instanceof ImagePuller.NotReady notReady) {
+          containers.put(name, before.withWaiting(notReady.waiting()));
+          return;
+        }
       }
       List<ContainerSpec.Mount> mounts = new ArrayList<>(PodVolumes.mounts(podDir, pod, container, env));
       Path resolvConf = podDir.resolve("resolv.conf");
@@ -316,9 +362,9 @@ final class PodRun {
       Files.createDirectories(logFile.getParent());
       String id = Json.text(pod, "metadata.uid") + "_" + name + "_" + attempt;
       ContainerSpec spec = new ContainerSpec(id, Json.text(pod, "metadata.uid"), Json.text(pod, "metadata.namespace"),
-          Json.text(pod, "metadata.name"), name, attempt, argv, env, container.path("workingDir").asText(""),
-          PodEnvironment.hostname(pod), mounts, resources(container), logFile,
-          address == null ? null : address.netns(), runsToCompletion(pod, name));
+          Json.text(pod, "metadata.name"), name, attempt, container.path("image").asText(""), command, args, env,
+          container.path("workingDir").asText(""), PodEnvironment.hostname(pod), mounts, resources(container),
+          security(pod, container), logFile, address == null ? null : address.netns(), runsToCompletion(pod, name));
       ContainerState state = runtime.start(spec);
       RestartBackoff backoff = before.current() == null ? before.backoff()
           : before.backoff().next(before.current().finishedAt() == null ? now : before.current().finishedAt(), now);
@@ -329,7 +375,7 @@ final class PodRun {
         events.record(pod, "Warning", "Failed", "Error: " + state.message(), fieldPath(pod, name));
       } else {
         // A short command may already have exited here; it still was created and started.
-        if (state.running()) runningIds.put(name, id);
+        if (state.running()) runningIds.put(name, state.id());
         events.record(pod, "Normal", "Created", "Created container " + name, fieldPath(pod, name));
         events.record(pod, "Normal", "Started", "Started container " + name, fieldPath(pod, name));
       }
@@ -373,6 +419,18 @@ final class PodRun {
             new io.fabric8.kubernetes.api.model.Quantity(limits.get("cpu").asText()))
             .multiply(java.math.BigDecimal.valueOf(1000)).longValue() : null;
     return new ContainerSpec.Resources(memory, cpu, null);
+  }
+
+  /** The container's securityContext over the pod's (runAsUser, runAsGroup), as kubelet merges them. */
+  static ContainerSpec.Security security(ObjectNode pod, JsonNode container) {
+    JsonNode podContext = pod.path("spec").path("securityContext");
+    JsonNode context = container.path("securityContext");
+    Long user = context.hasNonNull("runAsUser") ? Long.valueOf(context.get("runAsUser").asLong())
+        : podContext.hasNonNull("runAsUser") ? Long.valueOf(podContext.get("runAsUser").asLong()) : null;
+    Long group = context.hasNonNull("runAsGroup") ? Long.valueOf(context.get("runAsGroup").asLong())
+        : podContext.hasNonNull("runAsGroup") ? Long.valueOf(podContext.get("runAsGroup").asLong()) : null;
+    return new ContainerSpec.Security(user, group, context.path("privileged").asBoolean(false),
+        context.path("readOnlyRootFilesystem").asBoolean(false));
   }
 
   private static JsonNode container(ObjectNode pod, String name) {

@@ -7,6 +7,7 @@ import io.drover.agent.NodeAgent;
 import io.drover.agent.PodIo;
 import io.drover.agent.runtime.ContainerRuntime;
 import io.drover.agent.runtime.process.ProcessRuntime;
+import io.drover.agent.runtime.cri.CriRuntime;
 import io.drover.agent.runtime.sim.SimRuntime;
 import io.drover.agent.sim.SimProfile;
 import io.drover.apiserver.AdminEndpoint;
@@ -175,8 +176,18 @@ public final class DroverServer implements AutoCloseable {
     return switch (name) {
       case "process" -> new ProcessRuntime(dataDir.resolve("agent").resolve("runtime"));
       case "sim" -> new SimRuntime(SimProfile.from(config.getConfig("drover.sim")), nodeName);
+      case "cri" -> {
+        Config cri = config.getConfig("drover.agent.cri");
+        try {
+          yield new CriRuntime(Path.of(cri.getString("socket")), nodeName, cri.getDuration("call-timeout"),
+              cri.getDuration("pull-timeout"));
+        } catch (java.io.IOException e) {
+          throw new IllegalStateException(e.getMessage() + " (drover.agent.cri.socket; deploy/node-setup.sh "
+              + "prepares a host)", e);
+        }
+      }
       default -> throw new IllegalArgumentException("unknown container runtime \"" + name
-          + "\" (drover.agent.runtime): this build has \"process\" and \"sim\"");
+          + "\" (drover.agent.runtime): this build has \"process\", \"cri\" and \"sim\"");
     };
   }
 

@@ -11,7 +11,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 
 /**
- * {@code drover up [--data-dir DIR] [--port N] [--host H] [--config FILE] [--runtime process|sim]}: starts a
+ * {@code drover up [--data-dir DIR] [--port N] [--host H] [--config FILE] [--runtime process|cri|sim]}: starts a
  * one-member Drover (roles control-plane and worker) in the foreground; Ctrl-C stops it cleanly. {@code --runtime}
  * sets drover.agent.runtime; {@code -Dkey=value} arguments set any other setting.
  */
@@ -21,7 +21,7 @@ public final class Main {
   public static void main(String[] args) throws Exception {
     if (args.length == 0 || !args[0].equals("up")) {
       System.err.println(
-          "usage: drover up [--data-dir DIR] [--port N] [--host H] [--config FILE] [--runtime process|sim] "
+          "usage: drover up [--data-dir DIR] [--port N] [--host H] [--config FILE] [--runtime process|cri|sim] "
               + "[-Dkey=value]...");
       System.exit(2);
     }

@@ -38,8 +38,16 @@ public final class PodNetwork {
   private final String subnet;
   private final String bridge;
   private final Path ipamDir;
+  /** The runtime whose sandboxes give pods their network (cri), or null when this class sets it up. */
+  private final String managedBy;
 
   private PodNetwork(boolean isolated, String reason, Path pluginDir, String subnet, String bridge, Path ipamDir) {
+    this(isolated, reason, pluginDir, subnet, bridge, ipamDir, null);
+  }
+
+  private PodNetwork(boolean isolated, String reason, Path pluginDir, String subnet, String bridge, Path ipamDir,
+      String managedBy) {
+    this.managedBy = managedBy;
     this.isolated = isolated;
     this.reason = reason;
     this.pluginDir = pluginDir;
@@ -80,6 +88,19 @@ public final class PodNetwork {
     return new PodNetwork(false, reason, Path.of(""), "", "", Path.of(""));
   }
 
+  /**
+   * Pods get their own network from the runtime's sandboxes (CRI: the runtime runs its CNI configuration), not from
+   * this class; podCidr is what the operator configured there ("" when not told).
+   */
+  public static PodNetwork byRuntime(String runtime, String podCidr) {
+    return new PodNetwork(true, null, Path.of(""), podCidr, "", Path.of(""), runtime);
+  }
+
+  /** The runtime that sets up pod networks itself, or null. */
+  public String managedBy() {
+    return managedBy;
+  }
+
   public boolean isolated() {
     return isolated;
   }
@@ -108,6 +129,7 @@ public final class PodNetwork {
    * up, from {@code podDir/network.json}.
    */
   public Address setUp(String podUid, Path podDir) throws IOException {
+    if (managedBy != null) throw new IllegalStateException("the " + managedBy + " runtime sets up pod networks");
     Path record = podDir.resolve("network.json");
     String name = namespaceName(podUid);
     Path netns = Path.of("/run/netns", name);

@@ -21,11 +21,17 @@ public final class Command {
 
   /** The argv, or an empty list when the container has no command (its image entrypoint would be needed). */
   public static List<String> argv(JsonNode container, Map<String, String> env) {
-    JsonNode command = container.path("command");
-    if (!command.isArray() || command.isEmpty()) return List.of();
-    List<String> argv = new ArrayList<>();
-    for (JsonNode part : command) argv.add(Expansion.expand(part.asText(), env));
-    for (JsonNode arg : container.path("args")) argv.add(Expansion.expand(arg.asText(), env));
+    List<String> command = expand(container.path("command"), env);
+    if (command.isEmpty()) return List.of();
+    List<String> argv = new ArrayList<>(command);
+    argv.addAll(expand(container.path("args"), env));
     return List.copyOf(argv);
+  }
+
+  /** A command or args list with each element expanded; empty when absent. */
+  public static List<String> expand(JsonNode parts, Map<String, String> env) {
+    List<String> expanded = new ArrayList<>();
+    for (JsonNode part : parts) expanded.add(Expansion.expand(part.asText(), env));
+    return List.copyOf(expanded);
   }
 }

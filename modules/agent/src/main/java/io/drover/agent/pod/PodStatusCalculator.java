@@ -109,7 +109,7 @@ public final class PodStatusCalculator {
     status.put("ready", isInit ? initDone : obs.ready());
     status.put("restartCount", obs.restartCount());
     status.put("image", container.path("image").asText(""));
-    status.put("imageID", "");
+    status.put("imageID", current == null || current.imageRef() == null ? "" : current.imageRef());
     if (current != null) status.put("containerID", containerId(current));
     status.put("started", obs.started());
     ArrayNode mounts = Json.MAPPER.createArrayNode();
@@ -157,7 +157,7 @@ public final class PodStatusCalculator {
   }
 
   private static String containerId(ContainerState s) {
-    return "drover://" + s.id();
+    return s.containerUri();
   }
 
   private static void addresses(ObjectNode status, JsonNode old, PodObservation observed) {

@@ -8,13 +8,18 @@ import java.util.Optional;
 /**
  * What the node agent needs from a container runtime: start, observe, stop and remove containers, run commands
  * in them, and read their resource usage. Implementations: {@code process} (host processes, the default),
- * {@code sim} (virtual containers, no processes), later {@code cri} (containerd). Methods may block (processes,
+ * {@code sim} (virtual containers, no processes), {@code cri} (OCI images through containerd or CRI-O). Methods may block (processes,
  * files, cgroups): the agent calls them on its blocking dispatcher, never inside an actor's message handling.
  */
 public interface ContainerRuntime extends AutoCloseable {
 
   /** The runtime's name as configured ({@code drover.agent.runtime}) and reported in node info. */
   String name();
+
+  /** What the Node shows as status.nodeInfo.containerRuntimeVersion ({@code <runtime>://<version>}). */
+  default String version() {
+    return name() + "://drover";
+  }
 
   /** Whether the host lets this runtime isolate containers (namespaces, cgroups), with a reason when not. */
   Isolation isolation();
@@ -52,6 +57,25 @@ public interface ContainerRuntime extends AutoCloseable {
 
   /** CPU and memory usage of a running container. */
   Optional<ContainerStats> stats(String containerId);
+
+  /**
+   * Whether containers run from their images: the image's entrypoint and cmd apply when a container has no command,
+   * and the agent pulls images (through {@link #images()}) before it starts a container. False: the runtime runs the
+   * container's command on the host, and a container without command cannot start.
+   */
+  default boolean runsImages() {
+    return images().isPresent();
+  }
+
+  /** The runtime's images, when it runs images. */
+  default java.util.Optional<ImageStore> images() {
+    return java.util.Optional.empty();
+  }
+
+  /** The runtime's pod sandboxes, when it creates them (and with them the pod network) itself. */
+  default java.util.Optional<PodSandboxes> sandboxes() {
+    return java.util.Optional.empty();
+  }
 
   @Override
   default void close() {}

@@ -8,7 +8,10 @@ import java.util.Map;
  * One container to start, fully resolved by the agent: command, environment and mounts are final.
  *
  * @param id chosen by the agent, unique per run: {@code <podUid>_<container>_<attempt>}
- * @param command argv: the container's command followed by its args (never empty)
+ * @param image the image reference as the pod names it; runtimes that run host processes or nothing ignore it
+ * @param command the container's command with variables expanded; empty means the image's entrypoint (only a
+ *     runtime that {@link ContainerRuntime#runsImages() runs images} accepts that)
+ * @param args the container's args with variables expanded; empty means the image's cmd when command is empty too
  * @param mounts host directories (prepared by the agent) to make visible at paths inside the container
  * @param logFile where stdout and stderr go, one line per write, in the CRI log format the agent reads back
  * @param netns the pod's network namespace (a path such as /run/netns/NAME) to join, or null for the host's
@@ -17,8 +20,16 @@ import java.util.Map;
  *     runtime, which only models the command, ends such a container after {@code drover.sim.finish-after}.
  */
 public record ContainerSpec(String id, String podUid, String podNamespace, String podName, String containerName,
-    int attempt, List<String> command, Map<String, String> env, String workingDir, String hostname,
-    List<Mount> mounts, Resources resources, Path logFile, String netns, boolean runsToCompletion) {
+    int attempt, String image, List<String> command, List<String> args, Map<String, String> env, String workingDir,
+    String hostname, List<Mount> mounts, Resources resources, Security security, Path logFile, String netns,
+    boolean runsToCompletion) {
+
+  /** Command followed by args: what a runtime without images runs. */
+  public List<String> argv() {
+    List<String> argv = new java.util.ArrayList<>(command);
+    argv.addAll(args);
+    return List.copyOf(argv);
+  }
 
   /** A host path visible at containerPath inside the container. */
   public record Mount(Path hostPath, String containerPath, boolean readOnly) {}
@@ -26,5 +37,10 @@ public record ContainerSpec(String id, String podUid, String podNamespace, Strin
   /** Limits to enforce; null means none. cpuMillis 500 = half a core. */
   public record Resources(Long memoryLimitBytes, Long cpuLimitMillis, Long pidsLimit) {
     public static final Resources NONE = new Resources(null, null, null);
+  }
+
+  /** The container's securityContext as a runtime applies it; null ids mean the image's user. */
+  public record Security(Long runAsUser, Long runAsGroup, boolean privileged, boolean readOnlyRootFilesystem) {
+    public static final Security NONE = new Security(null, null, false, false);
   }
 }

@@ -99,7 +99,7 @@ final class Shim {
     for (Path cgroup : cgroupDirs) args.addAll(List.of("-c", cgroup.toString()));
     if (oomEvents != null) args.addAll(List.of("-o", oomEvents.toString()));
     args.add("--");
-    args.addAll(spec.command());
+    args.addAll(spec.argv());
     return args;
   }
 

@@ -140,7 +140,7 @@ public final class SimRuntime implements ContainerRuntime {
     try {
       Path logDir = spec.logFile().toAbsolutePath().getParent();
       if (logDir != null) Files.createDirectories(logDir);
-      PodLogs.append(spec.logFile(), startedAt, "stdout", "sim: started " + shellWords(spec.command()));
+      PodLogs.append(spec.logFile(), startedAt, "stdout", "sim: started " + shellWords(spec.argv()));
     } catch (IOException e) {
       containers.remove(spec.id());
       throw new IOException("cannot write the log of " + spec.id() + ": " + e.getMessage(), e);
@@ -224,7 +224,7 @@ public final class SimRuntime implements ContainerRuntime {
 
   /** How a container started at {@code startedAt} ends by itself: its command's end or the crash, what comes first. */
   private Exit plan(ContainerSpec spec, Instant startedAt, Optional<Duration> crashAfter) {
-    Optional<Ending> own = ending(spec.command());
+    Optional<Ending> own = ending(spec.argv());
     Exit planned = own.map(e -> new Exit(startedAt.plus(e.after()), e.code(), null,
         "sim: exited with code " + e.code())).orElse(null);
     if (planned == null && spec.runsToCompletion()) {

@@ -182,9 +182,9 @@ final class ProcessRuntimeTest {
         + "touch " + ro + "/refused 2>/dev/null && echo ro-writable || echo ro-refused; "
         + "echo written > " + rw + "/by-container && echo rw-ok");
     ContainerSpec spec = new ContainerSpec(plain.id(), plain.podUid(), plain.podNamespace(), plain.podName(),
-        plain.containerName(), plain.attempt(), plain.command(), plain.env(), plain.workingDir(), plain.hostname(),
-        List.of(new ContainerSpec.Mount(volume, rw, false), new ContainerSpec.Mount(volume, ro, true)),
-        plain.resources(), plain.logFile(), null, false);
+        plain.containerName(), plain.attempt(), "", plain.command(), List.of(), plain.env(), plain.workingDir(),
+        plain.hostname(), List.of(new ContainerSpec.Mount(volume, rw, false), new ContainerSpec.Mount(volume, ro, true)),
+        plain.resources(), ContainerSpec.Security.NONE, plain.logFile(), null, false);
     start(spec);
     awaitExit(spec.id());
     assertEquals(List.of("hi from the host", "ro-refused", "rw-ok"), stdout(spec));
@@ -394,15 +394,15 @@ final class ProcessRuntimeTest {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
     env.put("FOO", "bar");
-    return new ContainerSpec(id, "uid-" + name, "default", "pod-" + name, name, 0, List.of(command), env,
-        tmp.toString(), "host-" + name, List.of(), ContainerSpec.Resources.NONE, tmp.resolve(name + ".log"), null,
-        false);
+    return new ContainerSpec(id, "uid-" + name, "default", "pod-" + name, name, 0, "", List.of(command), List.of(),
+        env, tmp.toString(), "host-" + name, List.of(), ContainerSpec.Resources.NONE, ContainerSpec.Security.NONE,
+        tmp.resolve(name + ".log"), null, false);
   }
 
   private static ContainerSpec withResources(ContainerSpec s, ContainerSpec.Resources resources) {
     return new ContainerSpec(s.id(), s.podUid(), s.podNamespace(), s.podName(), s.containerName(), s.attempt(),
-        s.command(), s.env(), s.workingDir(), s.hostname(), s.mounts(), resources, s.logFile(), s.netns(),
-        s.runsToCompletion());
+        s.image(), s.command(), s.args(), s.env(), s.workingDir(), s.hostname(), s.mounts(), resources, s.security(),
+        s.logFile(), s.netns(), s.runsToCompletion());
   }
 
   private ContainerState start(ContainerSpec spec) throws IOException {

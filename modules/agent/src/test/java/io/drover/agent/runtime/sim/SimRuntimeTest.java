@@ -220,14 +220,14 @@ final class SimRuntimeTest {
 
   private ContainerSpec spec(String name, boolean runsToCompletion, String... command) {
     return new ContainerSpec("uid-" + name + "_" + name + "_0", "uid-" + name, "default", "pod-" + name, name, 0,
-        List.of(command), Map.of(), "", "pod-" + name, List.of(), ContainerSpec.Resources.NONE,
-        tmp.resolve(name).resolve("0.log"), null, runsToCompletion);
+        "", List.of(command), List.of(), Map.of(), "", "pod-" + name, List.of(), ContainerSpec.Resources.NONE,
+        ContainerSpec.Security.NONE, tmp.resolve(name).resolve("0.log"), null, runsToCompletion);
   }
 
   private static ContainerSpec withMemoryLimit(ContainerSpec s, long bytes) {
     return new ContainerSpec(s.id(), s.podUid(), s.podNamespace(), s.podName(), s.containerName(), s.attempt(),
-        s.command(), s.env(), s.workingDir(), s.hostname(), s.mounts(),
-        new ContainerSpec.Resources(bytes, null, null), s.logFile(), s.netns(), s.runsToCompletion());
+        s.image(), s.command(), s.args(), s.env(), s.workingDir(), s.hostname(), s.mounts(),
+        new ContainerSpec.Resources(bytes, null, null), s.security(), s.logFile(), s.netns(), s.runsToCompletion());
   }
 
   private void assertExitsAtOnce(ContainerSpec spec, int code, String reason) throws IOException {

@@ -1,0 +1,35 @@
+package io.drover.agent.runtime;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Pod sandboxes of a runtime that creates them itself (CRI's RunPodSandbox): the pod's shared namespaces, its
+ * network namespace and IP from the runtime's CNI setup, and its hostname. Runtimes without sandboxes leave pod
+ * networking to the agent's {@code PodNetwork}.
+ */
+public interface PodSandboxes {
+
+  /**
+   * One pod's sandbox.
+   *
+   * @param logDirectory the pod's directory; container logs are written below it
+   * @param hostNetwork the pod shares the node's network namespace (spec.hostNetwork)
+   * @param dns the pod's resolv.conf content, or null for the runtime's default
+   */
+  record SandboxSpec(String podUid, String podNamespace, String podName, int attempt, String hostname,
+      Path logDirectory, boolean hostNetwork, String dns, Map<String, String> labels) {}
+
+  /**
+   * Creates the pod's sandbox, or finds the one already running for this pod (after an agent restart), and answers
+   * its IP (null with host network: the pod has the node's address).
+   */
+  String runSandbox(SandboxSpec spec) throws IOException;
+
+  /** Stops and removes the pod's sandbox, releasing its network namespace and IP; no-op when there is none. */
+  void removeSandbox(String podUid);
+
+  /** Stops and removes every sandbox of this node (decommissioning a node, tests). */
+  void removeAllSandboxes();
+}
