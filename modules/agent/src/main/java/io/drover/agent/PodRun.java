@@ -83,7 +83,7 @@ final class PodRun {
       Duration pullBackoffMax) {
     this.dns = dns;
     this.puller = runtime.images()
-        .map(images -> new ImagePuller(images, events, clock, pullBackoffInitial, pullBackoffMax)).orElse(null);
+        .map(images -> new ImagePuller(images, events::record, clock, pullBackoffInitial, pullBackoffMax)).orElse(null);
     this.network = network;
     this.logMaxBytes = logMaxBytes;
     this.logMaxFiles = logMaxFiles;

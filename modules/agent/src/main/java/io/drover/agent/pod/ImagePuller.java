@@ -3,7 +3,6 @@ package io.drover.agent.pod;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.drover.agent.runtime.ImageStore;
-import io.drover.control.event.EventRecorder;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,16 +31,22 @@ public final class ImagePuller {
   public static final String IMAGE_PULL_BACK_OFF = "ImagePullBackOff";
   public static final String ERR_IMAGE_NEVER_PULL = "ErrImageNeverPull";
 
+  /** Where the puller's events go (the agent's EventRecorder::record). */
+  @FunctionalInterface
+  public interface Events {
+    void record(ObjectNode pod, String type, String reason, String message, String fieldPath);
+  }
+
   private record Failure(Instant retryAt, Duration backoff, String message, boolean backOffReported) {}
 
   private final ImageStore images;
-  private final EventRecorder events;
+  private final Events events;
   private final Clock clock;
   private final Duration initialBackoff;
   private final Duration maxBackoff;
   private final Map<String, Failure> failures = new HashMap<>();
 
-  public ImagePuller(ImageStore images, EventRecorder events, Clock clock, Duration initialBackoff,
+  public ImagePuller(ImageStore images, Events events, Clock clock, Duration initialBackoff,
       Duration maxBackoff) {
     this.images = images;
     this.events = events;
