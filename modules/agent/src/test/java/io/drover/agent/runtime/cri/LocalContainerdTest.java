@@ -5,10 +5,24 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.drover.agent.runtime.cri.v1.ContainerConfig;
+import io.drover.agent.runtime.cri.v1.ContainerMetadata;
+import io.drover.agent.runtime.cri.v1.CreateContainerRequest;
+import io.drover.agent.runtime.cri.v1.ImageSpec;
+import io.drover.agent.runtime.cri.v1.PodSandboxConfig;
+import io.drover.agent.runtime.cri.v1.PodSandboxMetadata;
+import io.drover.agent.runtime.cri.v1.PodSandboxStatusRequest;
+import io.drover.agent.runtime.cri.v1.PullImageRequest;
+import io.drover.agent.runtime.cri.v1.RunPodSandboxRequest;
+import io.drover.agent.runtime.cri.v1.StartContainerRequest;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -17,6 +31,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 class LocalContainerdTest {
+  private static final Duration CALL = Duration.ofSeconds(20);
 
   @Test
   void servesTheTestImagesAndLeavesNothingBehind() throws Exception {
@@ -29,6 +44,47 @@ class LocalContainerdTest {
     assumeAvailable();
     Path dir = Files.createTempDirectory("drover-local-containerd-with-a-directory-name-too-long-for-unix-sockets");
     runsAndCleansUp(dir);
+  }
+
+  @Test
+  void podsLeftRunningLoseTheirNetworkWithTheInstance() throws Exception {
+    assumeAvailable();
+    Path dir = Files.createTempDirectory("drover-ctd");
+    String network;
+    try (LocalContainerd ctd = LocalContainerd.start(dir); CriClient cri = CriClient.connect(ctd.socket())) {
+      network = ctd.networkName();
+      PodSandboxConfig pod = PodSandboxConfig.newBuilder()
+          .setMetadata(PodSandboxMetadata.newBuilder().setName("web").setNamespace("default").setUid("uid-1"))
+          .setHostname("web")
+          .setLogDirectory(dir.resolve("pods/web").toString())
+          .build();
+      String sandbox = cri.runtime(CALL).runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).build())
+          .getPodSandboxId();
+      ImageSpec busybox = ImageSpec.newBuilder().setImage(ctd.image("busybox")).build();
+      cri.images(CALL).pullImage(PullImageRequest.newBuilder().setImage(busybox).build());
+      ContainerConfig httpd = ContainerConfig.newBuilder()
+          .setMetadata(ContainerMetadata.newBuilder().setName("httpd"))
+          .setImage(busybox)
+          .addAllCommand(List.of("httpd", "-f", "-p", "80", "-h", "/www"))
+          .setLogPath("httpd.log")
+          .build();
+      String container = cri.runtime(CALL).createContainer(CreateContainerRequest.newBuilder()
+          .setPodSandboxId(sandbox).setConfig(httpd).setSandboxConfig(pod).build()).getContainerId();
+      cri.runtime(CALL).startContainer(StartContainerRequest.newBuilder().setContainerId(container).build());
+      String ip = cri.runtime(CALL).podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(sandbox)
+          .build()).getStatus().getNetwork().getIp();
+      String subnet = ctd.podCidr().substring(0, ctd.podCidr().lastIndexOf('.') + 1);
+      assertTrue(ip.startsWith(subnet), ip + " is not in " + ctd.podCidr());
+      assertEquals("hello from drover\n", httpGet("http://" + ip + "/index.html"));
+      assertTrue(Files.exists(Path.of("/sys/class/net", network)));
+      // no StopPodSandbox: close() has to clean up after a caller that forgot
+    }
+    assertFalse(Files.exists(Path.of("/sys/class/net", network)), "bridge " + network + " is still there");
+    assertFalse(sh("iptables -w -t nat -S").contains("\\\"" + network + "\\\""), "iptables rules of " + network);
+    try (Stream<Path> cache = Files.list(Path.of("/var/lib/cni/results"))) {
+      assertTrue(cache.noneMatch(p -> p.getFileName().toString().startsWith(network + "-")), "CNI result cache");
+    }
+    assertFalse(Files.exists(dir));
   }
 
   @Test
@@ -72,7 +128,7 @@ class LocalContainerdTest {
       assertTrue(started.size() >= 3, "containerd, registry and a shim: " + started);
     }
     for (ProcessHandle process : started) {
-      assertFalse(LocalContainerd.running(process.pid()), () -> "still running: " + process.pid() + " " + process.info());
+      assertFalse(LocalContainerd.running(process.pid()), () -> "still running: " + process.info());
     }
     assertTrue(ourProcesses(dir, socket).stream().noneMatch(p -> LocalContainerd.running(p.pid())));
     assertFalse(Files.exists(dir), dir + " is still there");
@@ -99,6 +155,24 @@ class LocalContainerdTest {
           StandardCharsets.UTF_8).replace('\0', ' ');
     } catch (IOException gone) {
       return "";
+    }
+  }
+
+  /** Polls until the freshly started httpd answers. */
+  private static String httpGet(String url) throws Exception {
+    long deadline = System.nanoTime() + CALL.toNanos();
+    while (true) {
+      try {
+        HttpURLConnection http = (HttpURLConnection) new URL(url).openConnection();
+        http.setConnectTimeout(1000);
+        http.setReadTimeout(1000);
+        try (InputStream in = http.getInputStream()) {
+          return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+      } catch (IOException notYet) {
+        if (System.nanoTime() > deadline) throw notYet;
+        Thread.sleep(50);
+      }
     }
   }
 
