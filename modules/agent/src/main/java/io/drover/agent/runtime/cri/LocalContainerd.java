@@ -40,9 +40,9 @@ import org.slf4j.LoggerFactory;
  * {@code containerd} with a generated configuration whose root, state, socket, runc state and CNI configuration all
  * live in the given directory (or, when that path is too long for unix sockets, in a short one under /tmp). Pods get a
  * bridge network of their own ({@code drvctdN}, 10.90.N.0/24, N reserved with a lock on
- * /tmp/drover-local-containerd.lock so that several instances, in one JVM or several, never share it), away from the process
- * runtime's 10.88.N.0/24 and from the 10.89.0.0/16 that {@code deploy/node-setup.sh} gives a real node. Network
- * namespaces are mounted under the state directory ({@code netns_mounts_under_state_dir}), not in /run/netns.
+ * /tmp/drover-local-containerd.lock so that several instances, in one JVM or several, never share it), away from the
+ * process runtime's 10.88.N.0/24 and from the 10.89.0.0/16 that {@code deploy/node-setup.sh} gives a real node.
+ * Network namespaces are mounted under the state directory ({@code netns_mounts_under_state_dir}), not in /run/netns.
  *
  * <p>Stop and remove your pod sandboxes through CRI before {@link #close} (or in a {@link #beforeStop} hook): that is
  * what runs CNI DEL. close() then kills whatever tasks remain, stops containerd, the shims it left and the registry
