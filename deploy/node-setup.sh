@@ -21,8 +21,8 @@
 #   --sandbox-image IMAGE       the pod sandbox ("pause") image; required unless the configuration already has one.
 #                               deploy/test-images.sh REGISTRY builds a small one, REGISTRY/drover/pause:1
 #   --insecure-registry H:P     a registry served over plain http (repeatable), e.g. 192.168.1.10:5000
-#   --pod-cidr CIDR             the subnet this node's pods get addresses from (default 10.89.0.0/16); give each node
-#                               its own and route each to its node, as Drover's process runtime requires too
+#   --pod-cidr CIDR             the subnet this node's pods get addresses from (default: the one configured, else
+#                               10.89.0.0/16); give each node its own and route each to its node
 #   --check                     change nothing, only check
 #   -h, --help                  this text
 #
@@ -50,7 +50,7 @@ usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 
 check_only=false
 sandbox_image=""
-pod_cidr=10.89.0.0/16
+pod_cidr=""
 insecure=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -64,7 +64,13 @@ while [ $# -gt 0 ]; do
 done
 
 configured_sandbox_image() {
-  [ -f "$CONFIG" ] && sed -n 's/^[[:space:]]*sandbox_image[[:space:]]*=[[:space:]]*"\(.*\)".*/\1/p' "$CONFIG" | head -n 1
+  [ -f "$CONFIG" ] && sed -n 's/^[[:space:]]*sandbox_image[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' "$CONFIG" \
+    | head -n 1
+  return 0
+}
+
+configured_pod_cidr() {
+  [ -f "$CNI_CONF" ] && sed -n 's/.*"subnet": *"\([^"]*\)".*/\1/p' "$CNI_CONF" | head -n 1
   return 0
 }
 
@@ -214,7 +220,8 @@ run_checks() {
     local cri
     cri=$(timeout 10 ctr --address "$SOCKET" plugins ls 2>/dev/null \
       | awk '$1 == "io.containerd.grpc.v1" && $2 == "cri" {print $NF}')
-    [ "$cri" = ok ] && ok "CRI plugin loaded" || fail "CRI plugin not loaded (status '${cri:-absent}'; see containerd's log)"
+    [ "$cri" = ok ] && ok "CRI plugin loaded" \
+      || fail "CRI plugin not loaded (status '${cri:-absent}'; see containerd's log)"
   else
     fail "containerd does not answer on $SOCKET (is it running?)"
   fi
@@ -252,6 +259,8 @@ if ! $check_only; then
     echo "node-setup.sh: --sandbox-image is required (e.g. REGISTRY/drover/pause:1 from deploy/test-images.sh)" >&2
     exit 2
   fi
+  [ -n "$pod_cidr" ] || pod_cidr=$(configured_pod_cidr)
+  [ -n "$pod_cidr" ] || pod_cidr=10.89.0.0/16
   install_packages
   write_containerd_config
   write_insecure_registries
