@@ -19,7 +19,8 @@ command -v umoci >/dev/null || missing+=("umoci (package umoci)")
 command -v skopeo >/dev/null || missing+=("skopeo (package skopeo)")
 [ -x /bin/busybox ] || missing+=("/bin/busybox (package busybox-static)")
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "test-images.sh: missing ${missing[*]}; install with apt-get" >&2
+  printf 'test-images.sh: missing %s\n' "${missing[@]}" >&2
+  echo "test-images.sh: install them with apt-get" >&2
   exit 1
 fi
 
