@@ -55,6 +55,9 @@ final class PodRun {
   /** What a sync produced: the status to report, whether every container is gone, and when to sync again. */
   record Outcome(ObjectNode status, boolean allStopped, Instant nextSyncAt) {}
 
+  /** How long after its exit a container's state is read again (see {@link #settleExit}). */
+  private static final Duration EXIT_SETTLE = Duration.ofSeconds(5);
+
   private final ContainerRuntime runtime;
   private final Path podDir;
   private final String hostIP;
@@ -296,7 +299,11 @@ final class PodRun {
   private void refreshStates(ObjectNode pod) {
     for (Map.Entry<String, ContainerObservation> entry : new ArrayList<>(containers.entrySet())) {
       ContainerObservation c = entry.getValue();
-      if (c.current() == null || !c.current().running()) continue;
+      if (c.current() == null) continue;
+      if (!c.current().running()) {
+        settleExit(entry.getKey(), c);
+        continue;
+      }
       Optional<ContainerState> state = runtime.state(c.current().id());
       ContainerState now = state.orElse(new ContainerState(c.current().id(), c.current().podUid(), c.name(),
           c.current().attempt(), ContainerState.Status.EXITED, 0, c.current().startedAt(), clock.instant(), 137,
@@ -310,6 +317,18 @@ final class PodRun {
             c.specHash(), c.probes(), c.waiting(), c.backoff()));
       }
     }
+  }
+
+  /**
+   * Reads a container that ended in the last seconds again: a runtime may complete its record of an exit after
+   * reporting it (containerd learns of an OOM kill from a separate event, turning reason Error into OOMKilled).
+   */
+  private void settleExit(String name, ContainerObservation c) {
+    Instant finished = c.current().finishedAt();
+    if (finished == null || finished.isBefore(clock.instant().minus(EXIT_SETTLE))) return;
+    runtime.state(c.current().id()).filter(s -> !s.running() && !s.equals(c.current()))
+        .ifPresent(settled -> containers.put(name, new ContainerObservation(c.name(), settled, c.previous(),
+            c.restartCount(), c.specHash(), c.probes(), c.waiting(), c.backoff())));
   }
 
   private void runDueProbes(ObjectNode pod, String podIP, Instant now) {

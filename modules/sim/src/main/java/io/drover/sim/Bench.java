@@ -19,6 +19,7 @@ public final class Bench {
                               [--journal h2|postgres] [--data-dir DIR] [--json FILE]
              drover bench pods [--count N] [--clients C] [--grace-period SECONDS] [--deadline SECONDS]
                                [--data-dir DIR] [--json FILE]
+             drover bench startup [--count N] [--clients C] [--deadline SECONDS] [--json FILE]
              drover bench scheduler [--nodes N] [--pods M] [--clients C] [--deadline SECONDS] [--data-dir DIR]
                                     [--json FILE]
              drover bench deployment [--nodes N] [--replicas R] [--max-surge S] [--max-unavailable U]
@@ -35,6 +36,8 @@ public final class Bench {
              drover bench contention [--schedulers K] [--demand D] SIM
         api        ConfigMap creates over HTTP with concurrent clients, watched by W watch streams
         pods       N pods (sleep 3600) as real processes: create -> Running latency, then delete until gone
+        startup    create -> Running of N pods (default 50) on the cri runtime (containerd, cached busybox image)
+                   against the process runtime in the same run
         scheduler  M pods placed on N virtual nodes (no agent): placements/s, create -> bound, no overcommit;
                    and scheduling cycles/s of the pure function on 1000 nodes
         deployment a Deployment of R replicas on N virtual nodes: time to available, then to finish a rolling
@@ -71,6 +74,8 @@ public final class Bench {
     int exit = switch (args.length == 0 ? "" : args[0]) {
       case "api" -> cli(rest, ApiBenchmark.Options::parse, ApiBenchmark.Options::json, ApiBenchmark::run);
       case "pods" -> cli(rest, PodBenchmark.Options::parse, PodBenchmark.Options::json, PodBenchmark::run);
+      case "startup" -> cli(rest, StartupBenchmark.Options::parse, StartupBenchmark.Options::json,
+          StartupBenchmark::run);
       case "scheduler" -> cli(rest, SchedulerBenchmark.Options::parse, SchedulerBenchmark.Options::json,
           SchedulerBenchmark::run);
       case "deployment" -> cli(rest, DeploymentBenchmark.Options::parse, DeploymentBenchmark.Options::json,

@@ -73,7 +73,7 @@ public final class PodBenchmark {
    * @param processesExitedSeconds from the first delete sent until the last of {@code processes} had exited
    * @param processesLeft processes of the run still alive after the member was closed (killed by the benchmark)
    */
-  public record Result(int count, int clients, int gracePeriodSeconds, double warmupSeconds, int createFailures,
+  public record Result(String runtime, int count, int clients, int gracePeriodSeconds, double warmupSeconds, int createFailures,
       String firstCreateFailure, Spread createRequestMs, Spread boundMs, Spread runningMs, double allRunningSeconds,
       double podsPerSecond, int notRunning, int processes, int deleteFailures, String firstDeleteFailure,
       double allGoneSeconds, int notGone, int processesAliveWhenGone, String oneAliveWhenGone,
@@ -90,9 +90,9 @@ public final class PodBenchmark {
     @Override
     public String report() {
       return String.format("""
-          Drover pods benchmark: %d pods (sleep 3600, cpu %s) on one member, process runtime, %d clients \
+          Drover pods benchmark: %d pods (sleep 3600, cpu %s) on one member, %s runtime, %d clients \
           (warm-up pod excluded)
-          warm-up pod          Running %.2f s after its create (first container builds the shim)
+          warm-up pod          Running %.2f s after its create (process: builds the shim; cri: pulls the image)
           create request ms    %s
           create -> bound ms   %s
           create -> Running ms %s
@@ -101,7 +101,7 @@ public final class PodBenchmark {
           processes            %d of the run; %d alive when all pods were gone%s; all exited %.2f s after the \
           first delete (%d still alive)
           after close          %d processes of the run left%s""",
-          count, CPU_REQUEST, clients, warmupSeconds, createRequestMs, boundMs, runningMs, allRunningSeconds,
+          count, CPU_REQUEST, runtime, clients, warmupSeconds, createRequestMs, boundMs, runningMs, allRunningSeconds,
           podsPerSecond, notRunning, createFailures, failure(firstCreateFailure), gracePeriodSeconds, allGoneSeconds,
           notGone, deleteFailures, failure(firstDeleteFailure), processes, processesAliveWhenGone,
           oneAliveWhenGone == null ? "" : " (e.g. " + oneAliveWhenGone + ")", processesExitedSeconds,
@@ -110,7 +110,8 @@ public final class PodBenchmark {
     }
 
     Result withProcessesLeft(int left) {
-      return new Result(count, clients, gracePeriodSeconds, warmupSeconds, createFailures, firstCreateFailure,
+      return new Result(runtime, count, clients, gracePeriodSeconds, warmupSeconds, createFailures,
+          firstCreateFailure,
           createRequestMs, boundMs, runningMs, allRunningSeconds, podsPerSecond, notRunning, processes,
           deleteFailures, firstDeleteFailure, allGoneSeconds, notGone, processesAliveWhenGone, oneAliveWhenGone,
           processesExitedSeconds, processesNotExited,
@@ -122,15 +123,25 @@ public final class PodBenchmark {
     }
   }
 
+  /**
+   * The container runtime of a run: its settings, and the image the pods run ({@code sleep 3600} must work in it).
+   * With cri the containers run under the runtime's shims, which the process checks cannot see: they count none.
+   */
+  public record Runtime(String name, Map<String, Object> settings, String image) {
+    public static final Runtime PROCESS = new Runtime("process", Map.of(), "busybox");
+  }
+
   private final Options options;
+  private final Runtime runtime;
   private final Path dataDir;
   /** The run's processes, for the check after close. */
   private final List<ProcessHandle> seen;
   private final BenchHttp http;
   private final String pods = "/api/v1/namespaces/" + NAMESPACE + "/pods";
 
-  private PodBenchmark(Options options, Path dataDir, String api, List<ProcessHandle> seen) {
+  private PodBenchmark(Options options, Runtime runtime, Path dataDir, String api, List<ProcessHandle> seen) {
     this.options = options;
+    this.runtime = runtime;
     this.dataDir = dataDir;
     this.seen = seen;
     this.http = new BenchHttp(api, options.deadline());
@@ -138,13 +149,20 @@ public final class PodBenchmark {
 
   /** Starts a member, measures, stops it, checks for leftover processes, and deletes a temporary data directory. */
   public static Result run(Options options) throws Exception {
+    return run(options, Runtime.PROCESS);
+  }
+
+  /** As {@link #run(Options)} with the given container runtime. */
+  public static Result run(Options options, Runtime runtime) throws Exception {
     Path dataDir = Bench.dataDir(options.dataDir(), "drover-bench-pods-");
     List<ProcessHandle> seen = new ArrayList<>();
     try {
       Result measured;
-      try (DroverServer server = DroverServer.start(DroverServer.config(dataDir, 0,
-          Map.of("drover.agent.stop-containers-on-shutdown", true)))) {
-        measured = new PodBenchmark(options, dataDir, server.apiUrl(), seen).measure();
+      Map<String, Object> settings = new java.util.HashMap<>(runtime.settings());
+      settings.put("drover.agent.stop-containers-on-shutdown", true);
+      settings.put("drover.agent.runtime", runtime.name());
+      try (DroverServer server = DroverServer.start(DroverServer.config(dataDir, 0, settings))) {
+        measured = new PodBenchmark(options, runtime, dataDir, server.apiUrl(), seen).measure();
         Bench.progress("closing the member");
       }
       return measured.withProcessesLeft(stopLeftovers(dataDir, seen, options.deadline()));
@@ -206,7 +224,8 @@ public final class PodBenchmark {
       long allGone = gone == 0 ? 0 : tracker.last(Stage.GONE) - deletes.startNanos();
       long lastExit = exited.get();
       int stillAlive = (int) processes.stream().filter(PodBenchmark::running).count();
-      return new Result(options.count(), options.clients(), options.gracePeriodSeconds(), warmupSeconds,
+      return new Result(runtime.name(), options.count(), options.clients(), options.gracePeriodSeconds(),
+          warmupSeconds,
           creates.failures(), creates.firstFailure(), Spread.of(creates.latencies()),
           Spread.of(tracker.latencies(Stage.BOUND, creates.sentAt())),
           Spread.of(tracker.latencies(Stage.RUNNING, creates.sentAt())), seconds(allRunning),
@@ -254,11 +273,11 @@ public final class PodBenchmark {
     return false;
   }
 
-  private static String pod(String name) {
+  private String pod(String name) {
     return """
         {"apiVersion":"v1","kind":"Pod","metadata":{"name":"%s","labels":{"app":"drover-bench"}},\
-        "spec":{"containers":[{"name":"main","image":"busybox","command":["sleep","3600"],\
-        "resources":{"requests":{"cpu":"%s"}}}]}}""".formatted(name, CPU_REQUEST);
+        "spec":{"containers":[{"name":"main","image":"%s","command":["sleep","3600"],\
+        "resources":{"requests":{"cpu":"%s"}}}]}}""".formatted(name, runtime.image(), CPU_REQUEST);
   }
 
   // --- processes ---

@@ -1,0 +1,268 @@
+package io.drover.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.drover.agent.runtime.cri.LocalContainerd;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A member with the cri runtime on a private containerd and OCI registry (LocalContainerd: started and stopped by
+ * this test), driven by the real kubectl: pods run busybox images from the registry in their own sandboxes. Skipped,
+ * saying why, on a host that cannot run containerd (not root, packages missing); CI installs them.
+ */
+class CriRuntimeTest {
+  static final Duration DEADLINE = Duration.ofSeconds(90);
+  static LocalContainerd containerd;
+  static TestServers.Member member;
+  static Kubectl kubectl;
+  static Path containerdDir;
+
+  @BeforeAll
+  static void start() throws Exception {
+    String reason = LocalContainerd.unavailableReason().orElse(null);
+    Assumptions.assumeTrue(reason == null, "containerd cannot run on this host: " + reason);
+    containerdDir = Files.createTempDirectory("drover-cri-");
+    containerd = LocalContainerd.start(containerdDir);
+    member = TestServers.startMember(Map.of(
+        "drover.agent.runtime", "cri",
+        "drover.agent.cri.socket", containerd.socket().toString(),
+        "drover.agent.image-pull-backoff-initial", "2s",
+        "drover.agent.metrics-resolution", "1s"));
+    kubectl = member.kubectl();
+    TestServers.awaitNode(kubectl, DEADLINE);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    try {
+      TestServers.stop(member); // the agent stops its containers and removes its sandboxes
+    } finally {
+      if (containerd != null) containerd.close();
+    }
+  }
+
+  String image(String name) {
+    return containerd.image(name);
+  }
+
+  void apply(String yaml) {
+    kubectl.runWithInput(yaml, "apply", "-f", "-").assertOk();
+  }
+
+  String jsonpath(String pod, String path) {
+    return kubectl.run("get", "pod", pod, "-o", "jsonpath={" + path + "}").assertOk().stdout();
+  }
+
+  void awaitRunning(String pod) {
+    Polling.await(() -> jsonpath(pod, ".status.phase").equals("Running")
+        && jsonpath(pod, ".status.containerStatuses[0].ready").equals("true"), DEADLINE, pod + " to run");
+  }
+
+  void delete(String pod) {
+    kubectl.run("delete", "pod", pod, "--now", "--wait=false").assertOk();
+  }
+
+  @Test
+  void theNodeShowsContainerdAsItsRuntime() {
+    String runtime = kubectl.run("get", "nodes", "-o",
+        "jsonpath={.items[0].status.nodeInfo.containerRuntimeVersion}").assertOk().stdout();
+    assertTrue(runtime.startsWith("containerd://1."), runtime);
+  }
+
+  @Test
+  void aBusyboxPodPrintsToKubectlLogsAndShowsItsImageByDigest() {
+    apply("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: hello}
+        spec:
+          restartPolicy: Never
+          containers:
+          - {name: main, image: "%s", command: [sh, -c, "echo hello from busybox; echo to stderr >&2"]}
+        """.formatted(image("busybox")));
+    Polling.await(() -> jsonpath("hello", ".status.phase").equals("Succeeded"), DEADLINE, "hello to succeed");
+    // stdout and stderr are two pipes: their lines interleave in the order the runtime read them.
+    assertEquals(java.util.List.of("hello from busybox", "to stderr"),
+        kubectl.run("logs", "hello").assertOk().stdout().lines().sorted().toList());
+    String ids = jsonpath("hello", ".status.containerStatuses[0].containerID") + " "
+        + jsonpath("hello", ".status.containerStatuses[0].imageID");
+    assertTrue(ids.matches("containerd://[0-9a-f]{64} .*/drover/busybox@sha256:[0-9a-f]{64}"), ids);
+    String events = kubectl.run("get", "events", "--field-selector", "involvedObject.name=hello").assertOk().stdout();
+    assertTrue(events.contains("Pulled") && events.contains("Started"), events);
+    delete("hello");
+  }
+
+  @Test
+  void anHttpdPodAnswersAtItsOwnPodIp() throws Exception {
+    apply("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: web}
+        spec:
+          containers:
+          - name: httpd
+            image: "%s"
+            command: [httpd, -f, -p, "8080", -h, /www]
+            readinessProbe: {httpGet: {path: /index.html, port: 8080}, periodSeconds: 1}
+        """.formatted(image("busybox")));
+    awaitRunning("web");
+    String podIp = jsonpath("web", ".status.podIP");
+    String hostIp = jsonpath("web", ".status.hostIP");
+    assertTrue(!podIp.equals(hostIp) && podIp.startsWith(containerd.podCidr().substring(0,
+        containerd.podCidr().lastIndexOf('.'))), podIp + " in " + containerd.podCidr());
+    HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://" + podIp + ":8080/index.html")).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, response.statusCode());
+    assertTrue(response.body().contains("hello from drover"), response.body());
+    delete("web");
+  }
+
+  @Test
+  void aKilledContainerIsRestartedAndItsPreviousLogStays() throws Exception {
+    apply("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: victim}
+        spec:
+          containers:
+          - {name: main, image: "%s", command: [sh, -c, "echo run at $(date +%%s%%N); sleep 3600"]}
+        """.formatted(image("busybox")));
+    awaitRunning("victim");
+    String firstId = jsonpath("victim", ".status.containerStatuses[0].containerID").replace("containerd://", "");
+    ctr("tasks", "kill", "--signal", "SIGKILL", firstId);
+    Polling.await(() -> jsonpath("victim", ".status.containerStatuses[0].restartCount").equals("1")
+        && jsonpath("victim", ".status.containerStatuses[0].state.running.startedAt").length() > 0,
+        DEADLINE, "the killed container to be restarted");
+    assertEquals("137", jsonpath("victim", ".status.containerStatuses[0].lastState.terminated.exitCode"));
+    assertEquals("containerd://" + firstId,
+        jsonpath("victim", ".status.containerStatuses[0].lastState.terminated.containerID"));
+    String previous = kubectl.run("logs", "victim", "--previous").assertOk().stdout();
+    String current = kubectl.run("logs", "victim").assertOk().stdout();
+    assertTrue(previous.startsWith("run at ") && current.startsWith("run at ") && !previous.equals(current),
+        previous + " / " + current);
+    delete("victim");
+  }
+
+  @Test
+  void anImageThatDoesNotExistEndsInImagePullBackOffWithTheRegistrysMessage() {
+    String missing = containerd.registry() + "/drover/does-not-exist:1";
+    apply("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: nosuch}
+        spec:
+          containers:
+          - {name: main, image: "%s"}
+        """.formatted(missing));
+    Polling.await(() -> jsonpath("nosuch", ".status.containerStatuses[0].state.waiting.reason")
+        .equals("ImagePullBackOff"), DEADLINE, "ImagePullBackOff");
+    String message = jsonpath("nosuch", ".status.containerStatuses[0].state.waiting.message");
+    assertTrue(message.startsWith("Back-off pulling image \"" + missing + "\": ErrImagePull: ")
+        && message.contains("not found"), message);
+    String get = kubectl.run("get", "pod", "nosuch").assertOk().stdout();
+    assertTrue(get.contains("ImagePullBackOff") || get.contains("ErrImagePull"), get);
+    String events = kubectl.run("get", "events", "--field-selector", "involvedObject.name=nosuch").assertOk().stdout();
+    assertTrue(events.contains("Failed to pull image") && events.contains("Back-off pulling image"), events);
+    delete("nosuch");
+  }
+
+  @Test
+  void kubectlExecRunsInTheContainerWithItsExitCodeAndStdin() {
+    apply("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: shell}
+        spec:
+          containers:
+          - {name: main, image: "%s", command: [sleep, "3600"]}
+        """.formatted(image("busybox")));
+    awaitRunning("shell");
+    assertEquals("shell\n", kubectl.run("exec", "shell", "--", "hostname").assertOk().stdout());
+    Kubectl.Result failed = kubectl.run("exec", "shell", "--", "sh", "-c", "echo oops >&2; exit 3");
+    assertEquals(3, failed.exitCode(), failed.toString());
+    assertTrue(failed.stderr().contains("oops") && failed.stderr().contains("command terminated with exit code 3"),
+        failed.stderr());
+    assertEquals("got drover\n", kubectl.runWithInput("drover\n", "exec", "-i", "shell", "--", "sh", "-c",
+        "read line; echo got $line").assertOk().stdout());
+    Kubectl.Result missing = kubectl.run("exec", "shell", "--", "no-such-command");
+    assertTrue(missing.stderr().contains("executable file not found"), missing.stderr());
+    delete("shell");
+  }
+
+  @Test
+  void aMemoryLimitedContainerIsOomKilled() {
+    apply("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: hog}
+        spec:
+          restartPolicy: Never
+          containers:
+          - name: main
+            image: "%s"
+            command: [dd, if=/dev/zero, of=/dev/null, bs=64M, count=1]
+            resources: {limits: {memory: 16Mi}}
+        """.formatted(image("busybox")));
+    Polling.await(() -> jsonpath("hog", ".status.phase").equals("Failed"), DEADLINE, "hog to fail");
+    assertEquals("OOMKilled", jsonpath("hog", ".status.containerStatuses[0].state.terminated.reason"));
+    assertEquals("137", jsonpath("hog", ".status.containerStatuses[0].state.terminated.exitCode"));
+    delete("hog");
+  }
+
+  @Test
+  void aDeletedPodsSandboxAndContainersAreRemovedFromTheRuntime() throws Exception {
+    apply("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: brief}
+        spec:
+          containers:
+          - {name: main, image: "%s", command: [sleep, "3600"]}
+        """.formatted(image("busybox")));
+    awaitRunning("brief");
+    String uid = jsonpath("brief", ".metadata.uid");
+    assertTrue(ctr("containers", "ls", "labels.\"io.kubernetes.pod.uid\"==" + uid).lines().count() > 1,
+        "the pod's sandbox and container are in containerd");
+    kubectl.run("delete", "pod", "brief", "--grace-period=1").assertOk();
+    Polling.await(() -> ctr("containers", "ls", "-q", "labels.\"io.kubernetes.pod.uid\"==" + uid).isBlank(),
+        DEADLINE, "the pod's containers and sandbox to be removed from containerd");
+  }
+
+  /** Runs containerd's own client against the test's containerd, in the CRI namespace. */
+  static String ctr(String... args) {
+    java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("ctr", "-a",
+        containerd.socket().toString(), "-n", "k8s.io"));
+    command.addAll(java.util.List.of(args));
+    try {
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new AssertionError("ctr did not finish: " + command);
+      }
+      if (process.exitValue() != 0) throw new AssertionError(command + " exited " + process.exitValue() + ": " + out);
+      return out;
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+}
