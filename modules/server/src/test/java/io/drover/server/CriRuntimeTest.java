@@ -68,9 +68,15 @@ class CriRuntimeTest {
     return kubectl.run("get", "pod", pod, "-o", "jsonpath={" + path + "}").assertOk().stdout();
   }
 
+  /** Waits for the pod to run and be ready; a timeout shows the pod's last status. */
   void awaitRunning(String pod) {
-    Polling.await(() -> jsonpath(pod, ".status.phase").equals("Running")
-        && jsonpath(pod, ".status.containerStatuses[0].ready").equals("true"), DEADLINE, pod + " to run");
+    Polling.await(() -> {
+      if (jsonpath(pod, ".status.phase").equals("Running")
+          && jsonpath(pod, ".status.containerStatuses[0].ready").equals("true")) {
+        return true;
+      }
+      throw new AssertionError("status: " + jsonpath(pod, ".status"));
+    }, DEADLINE, pod + " to run");
   }
 
   void delete(String pod) {
@@ -180,6 +186,41 @@ class CriRuntimeTest {
     String events = kubectl.run("get", "events", "--field-selector", "involvedObject.name=nosuch").assertOk().stdout();
     assertTrue(events.contains("Failed to pull image") && events.contains("Back-off pulling image"), events);
     delete("nosuch");
+  }
+
+  @Test
+  void aPrivateImageIsPulledWithItsImagePullSecretAndRefusedWithout() throws Exception {
+    String registry = containerd.startPrivateRegistry(
+        "drover:" + org.mindrot.jbcrypt.BCrypt.hashpw("s3cret", org.mindrot.jbcrypt.BCrypt.gensalt(4)));
+    String image = registry + "/drover/busybox:1";
+    kubectl.run("create", "secret", "docker-registry", "regcred", "--docker-server=" + registry,
+        "--docker-username=drover", "--docker-password=s3cret").assertOk();
+    apply("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: private}
+        spec:
+          imagePullSecrets: [{name: regcred}]
+          containers:
+          - {name: main, image: "%1$s", imagePullPolicy: Always, command: [sleep, "3600"]}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: nosecret}
+        spec:
+          containers:
+          - {name: main, image: "%1$s", imagePullPolicy: Always, command: [sleep, "3600"]}
+        """.formatted(image));
+    awaitRunning("private");
+    String reason = Polling.await(() -> {
+      String r = jsonpath("nosecret", ".status.containerStatuses[0].state.waiting.reason");
+      return r.equals("ErrImagePull") || r.equals("ImagePullBackOff") ? r : null;
+    }, DEADLINE, "the pull without the secret to fail");
+    String message = jsonpath("nosecret", ".status.containerStatuses[0].state.waiting.message");
+    assertTrue(message.contains("401 Unauthorized") || message.contains("authorization failed"), reason + ": "
+        + message);
+    delete("private");
+    delete("nosecret");
   }
 
   @Test

@@ -463,7 +463,9 @@ public final class CriRuntime implements ContainerRuntime, ImageStore, PodSandbo
   public Image pull(String image, Credentials credentials) throws IOException {
     PullImageRequest.Builder request = PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image));
     if (credentials != null) {
-      AuthConfig.Builder auth = AuthConfig.newBuilder().setServerAddress(credentials.server());
+      // No server_address: the credentials already match the image's registry (PullSecrets), and containerd would
+      // parse a docker config key such as "127.0.0.1:5000" as a URL and refuse it.
+      AuthConfig.Builder auth = AuthConfig.newBuilder();
       if (credentials.username() != null) auth.setUsername(credentials.username());
       if (credentials.password() != null) auth.setPassword(credentials.password());
       if (credentials.auth() != null) auth.setAuth(credentials.auth());

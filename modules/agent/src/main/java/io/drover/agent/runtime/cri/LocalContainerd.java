@@ -94,6 +94,8 @@ public final class LocalContainerd implements AutoCloseable {
   private final Thread shutdownHook = new Thread(this::close, "local-containerd-close");
   private int registryPort;
   private Process registry;
+  private int privateRegistryPort;
+  private Process privateRegistry;
   private Process containerd;
   private boolean closed;
 
@@ -220,6 +222,9 @@ public final class LocalContainerd implements AutoCloseable {
     attempt("unmounting", problems, () -> unmountAll(problems));
     attempt("removing the network", problems, () -> removeNetwork(problems));
     attempt("stopping the registry", problems, () -> stop(registry, "docker-registry", problems));
+    if (privateRegistry != null) {
+      attempt("stopping the private registry", problems, () -> stop(privateRegistry, "docker-registry", problems));
+    }
     attempt("deleting " + dir, problems, () -> delete(dir, problems));
     if (!runDir.equals(dir)) attempt("deleting " + runDir, problems, () -> delete(runDir, problems));
     try {
@@ -246,23 +251,11 @@ public final class LocalContainerd implements AutoCloseable {
       try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
         registryPort = probe.getLocalPort();
       }
-      Path config = dir.resolve("registry.yml");
-      Files.writeString(config, """
-          version: 0.1
-          log:
-            level: warn
-            accesslog:
-              disabled: true
-          storage:
-            filesystem:
-              rootdirectory: %s
-          http:
-            addr: %s
-          """.formatted(dir.resolve("registry"), registry()));
       Path logFile = dir.resolve("registry.log");
-      registry = launch(List.of(tool("docker-registry"), "serve", config.toString()), logFile);
+      registry = launch(List.of(tool("docker-registry"), "serve", registryConfig("registry", registry(), null)
+          .toString()), logFile);
       try {
-        awaitRegistry(logFile);
+        awaitRegistry(registry, registry(), 200, logFile);
         return;
       } catch (IOException e) {
         last = e; // most likely someone took the port between our probe and the registry's bind
@@ -272,23 +265,82 @@ public final class LocalContainerd implements AutoCloseable {
     throw last;
   }
 
-  private void awaitRegistry(Path logFile) throws IOException {
+  /**
+   * Starts a second registry that serves the same images but only to a client that logs in (for image pull
+   * secrets), and answers its "127.0.0.1:PORT". containerd pulls from it over plain http, as from the first.
+   *
+   * @param htpasswd one line {@code user:bcrypt-hash} as {@code htpasswd -B} writes it
+   */
+  public synchronized String startPrivateRegistry(String htpasswd) throws IOException {
+    if (privateRegistry != null) throw new IllegalStateException("the private registry runs already");
+    Path passwords = dir.resolve("private-registry.htpasswd");
+    Files.writeString(passwords, htpasswd.strip() + "\n");
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      privateRegistryPort = probe.getLocalPort();
+    }
+    String address = "127.0.0.1:" + privateRegistryPort;
+    Path logFile = dir.resolve("private-registry.log");
+    privateRegistry = launch(List.of(tool("docker-registry"), "serve",
+        registryConfig("private-registry", address, passwords).toString()), logFile);
+    awaitRegistry(privateRegistry, address, 401, logFile);
+    writeHosts(address);
+    return address;
+  }
+
+  /** A registry's configuration: the shared image storage, its address, and htpasswd logins when given. */
+  private Path registryConfig(String name, String address, Path htpasswd) throws IOException {
+    Path config = dir.resolve(name + ".yml");
+    String auth = htpasswd == null ? "" : """
+        auth:
+          htpasswd:
+            realm: drover-test
+            path: %s
+        """.formatted(htpasswd);
+    Files.writeString(config, """
+        version: 0.1
+        log:
+          level: warn
+          accesslog:
+            disabled: true
+        storage:
+          filesystem:
+            rootdirectory: %s
+        http:
+          addr: %s
+        """.formatted(dir.resolve("registry"), address) + auth);
+    return config;
+  }
+
+  /** Waits until the registry answers /v2/ with the expected status (401 for one that wants a login). */
+  private void awaitRegistry(Process process, String address, int expected, Path logFile) throws IOException {
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
     while (System.nanoTime() < deadline) {
-      if (!registry.isAlive()) throw failure("docker-registry exited with " + registry.exitValue(), logFile);
+      if (!process.isAlive()) throw failure("docker-registry exited with " + process.exitValue(), logFile);
       try {
-        HttpURLConnection http = (HttpURLConnection) new URL("http://" + registry() + "/v2/").openConnection();
+        HttpURLConnection http = (HttpURLConnection) new URL("http://" + address + "/v2/").openConnection();
         http.setConnectTimeout((int) POLL.toMillis());
         http.setReadTimeout((int) COMMAND_TIMEOUT.toMillis());
         int status = http.getResponseCode();
         http.disconnect();
-        if (status == 200) return;
+        if (status == expected) return;
       } catch (IOException notYet) {
         // not listening yet
       }
       pause();
     }
-    throw failure("docker-registry did not answer on " + registry() + " within " + START_TIMEOUT, logFile);
+    throw failure("docker-registry did not answer on " + address + " within " + START_TIMEOUT, logFile);
+  }
+
+  /** containerd's hosts.toml for a plain-http registry (read at every pull, so one added later works too). */
+  private void writeHosts(String address) throws IOException {
+    Path hosts = dir.resolve("certs.d").resolve(address).resolve("hosts.toml");
+    Files.createDirectories(hosts.getParent());
+    Files.writeString(hosts, """
+        server = "http://%1$s"
+
+        [host."http://%1$s"]
+          capabilities = ["pull", "resolve"]
+        """.formatted(address));
   }
 
   private void pushImages() throws IOException {
@@ -313,14 +365,7 @@ public final class LocalContainerd implements AutoCloseable {
   }
 
   private void startContainerd() throws IOException {
-    Path hosts = dir.resolve("certs.d").resolve(registry()).resolve("hosts.toml");
-    Files.createDirectories(hosts.getParent());
-    Files.writeString(hosts, """
-        server = "http://%1$s"
-
-        [host."http://%1$s"]
-          capabilities = ["pull", "resolve"]
-        """.formatted(registry()));
+    writeHosts(registry());
     Path netDir = dir.resolve("net.d");
     Files.createDirectories(netDir);
     Files.writeString(netDir.resolve("10-" + networkName() + ".conflist"), cniConfig());
