@@ -49,10 +49,17 @@ public final class DroverServer implements AutoCloseable {
     this.containersToStop = containersToStop;
   }
 
-  /** With drover.agent.stop-containers-on-shutdown: stops every container of this member's node. */
-  void stopContainers() {
+  /**
+   * With drover.agent.stop-containers-on-shutdown: stops every container of this member's node, once; a second
+   * caller waits until the first is done.
+   */
+  synchronized void stopContainers() {
+    if (containersStopped) return;
+    containersStopped = true;
     containersToStop.ifPresent(NodeAgent::stopAllContainers);
   }
+
+  private boolean containersStopped;
 
   /**
    * The configuration for a data directory and API port: -D properties, overrides, then the single-node profile.

@@ -2,6 +2,7 @@ package io.drover.server;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.drover.agent.runtime.cri.LocalContainerd;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -13,7 +14,8 @@ import org.apache.pekko.actor.typed.javadsl.Adapter;
 /**
  * {@code drover up [--data-dir DIR] [--port N] [--host H] [--config FILE] [--runtime process|cri|sim]}: starts a
  * one-member Drover (roles control-plane and worker) in the foreground; Ctrl-C stops it cleanly. {@code --runtime}
- * sets drover.agent.runtime; {@code -Dkey=value} arguments set any other setting.
+ * sets drover.agent.runtime; {@code --local-containerd} runs the cri runtime on a private containerd and registry
+ * (root and Debian's containerd packages, see LocalContainerd); {@code -Dkey=value} arguments set any other setting.
  */
 public final class Main {
   private Main() {}
@@ -22,13 +24,14 @@ public final class Main {
     if (args.length == 0 || !args[0].equals("up")) {
       System.err.println(
           "usage: drover up [--data-dir DIR] [--port N] [--host H] [--config FILE] [--runtime process|cri|sim] "
-              + "[-Dkey=value]...");
+              + "[--local-containerd] [-Dkey=value]...");
       System.exit(2);
     }
     Path dataDir = Path.of(System.getProperty("drover.data-dir", "data"));
     int port = Integer.getInteger("drover.api.port", 6443);
     Map<String, Object> overrides = new HashMap<>();
     Config file = ConfigFactory.empty();
+    boolean localContainerd = false;
     for (int i = 1; i < args.length; i++) {
       int equals = args[i].indexOf('=');
       if (args[i].startsWith("-D") && equals > 2) { // -Ddrover.x=y: any setting, as config/application.conf says
@@ -42,6 +45,10 @@ public final class Main {
         case "--host" -> overrides.put("drover.api.host", require(args[i], value));
         case "--config" -> file = ConfigFactory.parseFile(Path.of(require(args[i], value)).toFile());
         case "--runtime" -> overrides.put("drover.agent.runtime", require(args[i], value));
+        case "--local-containerd" -> {
+          localContainerd = true;
+          i--; // takes no value
+        }
         default -> {
           System.err.println("unknown option " + args[i]);
           System.exit(2);
@@ -49,11 +56,34 @@ public final class Main {
       }
       i++;
     }
+    LocalContainerd containerd = null;
+    if (localContainerd) {
+      // Try the cri runtime on one machine: a private containerd and registry with the test images, stopped with
+      // Drover; the pods' containers are stopped first so that their sandboxes go too.
+      containerd = LocalContainerd.start(dataDir.resolve("containerd"));
+      overrides.put("drover.agent.runtime", "cri");
+      overrides.put("drover.agent.cri.socket", containerd.socket().toString());
+      overrides.put("drover.agent.stop-containers-on-shutdown", true);
+    }
     Config config = DroverServer.config(dataDir, port, overrides, file);
     DroverServer server = DroverServer.start(config);
+    if (containerd != null) {
+      // Ctrl-C runs both JVM shutdown hooks at once: containerd is to stop only after the agent stopped its pods.
+      // Stopping them twice (here and in DroverServer's own hook) is harmless: the second finds nothing.
+      containerd.beforeStop(socket -> {
+        server.system().getWhenTerminated().toCompletableFuture()
+            .completeOnTimeout(null, 60, java.util.concurrent.TimeUnit.SECONDS).join();
+        server.stopContainers();
+      });
+    }
     System.out.println("Drover is up. API: " + server.apiUrl() + "  admin: " + server.adminUrl());
     System.out.println("  kubectl --kubeconfig " + server.kubeconfig() + " get namespaces");
+    if (containerd != null) {
+      System.out.println("  containerd: " + containerd.socket() + ", images: " + containerd.image("busybox")
+          + " (registry " + containerd.registry() + ")");
+    }
     server.system().getWhenTerminated().toCompletableFuture().join();
+    if (containerd != null) containerd.close();
     if (downed(server.system())) {
       // Not a clean stop: a supervisor (systemd, a restart loop) should start it again to rejoin the cluster.
       System.err.println("Drover stopped: the cluster downed this member (cut off from the majority, or by hand).");

@@ -412,9 +412,13 @@ public final class CriRuntime implements ContainerRuntime, ImageStore, PodSandbo
   @Override
   public List<ContainerState> list() {
     List<ContainerState> states = new ArrayList<>();
-    var containers = client.runtime(callTimeout).listContainers(ListContainersRequest.newBuilder().setFilter(
-        ContainerFilter.newBuilder().putLabelSelector(NODE_LABEL, nodeName)).build()).getContainersList();
-    for (var container : containers) state(container.getId()).ifPresent(states::add);
+    try {
+      var containers = client.runtime(callTimeout).listContainers(ListContainersRequest.newBuilder().setFilter(
+          ContainerFilter.newBuilder().putLabelSelector(NODE_LABEL, nodeName)).build()).getContainersList();
+      for (var container : containers) state(container.getId()).ifPresent(states::add);
+    } catch (StatusRuntimeException e) {
+      log.warn("could not list the containers of node {}: {}", nodeName, describe(e));
+    }
     return states;
   }
 
