@@ -122,11 +122,17 @@ class CriRuntimeTest {
         spec:
           containers:
           - name: httpd
-            image: "%s"
+            image: "%1$s"
             command: [httpd, -f, -p, "8080", -h, /www]
             readinessProbe: {httpGet: {path: /index.html, port: 8080}, periodSeconds: 1}
+          - name: sidecar
+            image: "%1$s"
+            command: [sh, -c, "until wget -q -O - http://127.0.0.1:8080/index.html; do sleep 0.2; done; sleep 3600"]
         """.formatted(image("busybox")));
     awaitRunning("web");
+    // The containers of a pod share its sandbox's network namespace: the sidecar reaches httpd on localhost.
+    Polling.await(() -> kubectl.run("logs", "web", "-c", "sidecar").stdout().contains("hello from drover"), DEADLINE,
+        "the sidecar to reach httpd on 127.0.0.1");
     String podIp = jsonpath("web", ".status.podIP");
     String hostIp = jsonpath("web", ".status.hostIP");
     assertTrue(!podIp.equals(hostIp) && podIp.startsWith(containerd.podCidr().substring(0,
@@ -235,6 +241,12 @@ class CriRuntimeTest {
         """.formatted(image("busybox")));
     awaitRunning("shell");
     assertEquals("shell\n", kubectl.run("exec", "shell", "--", "hostname").assertOk().stdout());
+    // Usage from CRI's ContainerStats, sampled every second here, is what kubectl top shows.
+    String top = Polling.await(() -> {
+      Kubectl.Result r = kubectl.run("top", "pod", "shell", "--no-headers");
+      return r.exitCode() == 0 ? r.stdout() : null;
+    }, DEADLINE, "kubectl top to show the pod");
+    assertTrue(top.matches("shell\\s+\\d+m\\s+\\d+Mi\\s*"), top);
     Kubectl.Result failed = kubectl.run("exec", "shell", "--", "sh", "-c", "echo oops >&2; exit 3");
     assertEquals(3, failed.exitCode(), failed.toString());
     assertTrue(failed.stderr().contains("oops") && failed.stderr().contains("command terminated with exit code 3"),
@@ -283,6 +295,57 @@ class CriRuntimeTest {
     kubectl.run("delete", "pod", "brief", "--grace-period=1").assertOk();
     Polling.await(() -> ctr("containers", "ls", "-q", "labels.\"io.kubernetes.pod.uid\"==" + uid).isBlank(),
         DEADLINE, "the pod's containers and sandbox to be removed from containerd");
+  }
+
+  @Test
+  void aRestartedMemberAdoptsItsRunningPodsSandboxAndContainer() throws Exception {
+    // A second member (its own cluster and node name) that leaves its containers running when it stops.
+    Map<String, Object> settings = Map.of(
+        "drover.agent.runtime", "cri",
+        "drover.agent.cri.socket", containerd.socket().toString(),
+        "drover.agent.node-name", "cri-restart",
+        "drover.agent.stop-containers-on-shutdown", false);
+    Path dir = TestServers.tempDataDir();
+    DroverServer first = TestServers.start(dir, settings);
+    DroverServer second = null;
+    try {
+      Kubectl k = new Kubectl(first.kubeconfig());
+      TestServers.awaitNode(k, DEADLINE);
+      k.runWithInput("""
+          apiVersion: v1
+          kind: Pod
+          metadata: {name: survivor}
+          spec:
+            containers:
+            - {name: main, image: "%s", command: [sh, -c, "echo started once; sleep 3600"]}
+          """.formatted(image("busybox")), "apply", "-f", "-").assertOk();
+      String podPath = "{.status.containerStatuses[0].containerID} {.status.podIP}";
+      String before = Polling.await(() -> {
+        String s = k.run("get", "pod", "survivor", "-o", "jsonpath=" + podPath).assertOk().stdout();
+        return s.startsWith("containerd://") && !s.endsWith(" ") ? s : null;
+      }, DEADLINE, "survivor to run");
+      first.close();
+      first = null;
+
+      second = TestServers.start(dir, settings);
+      Kubectl again = new Kubectl(second.kubeconfig());
+      Polling.await(() -> again.run("get", "pod", "survivor", "-o", "jsonpath={.status.phase}").stdout()
+          .equals("Running"), DEADLINE, "survivor to be Running after the restart");
+      Thread.sleep(3000); // a few pod syncs of the new agent: nothing may be restarted or recreated meanwhile
+      assertEquals(before, again.run("get", "pod", "survivor", "-o", "jsonpath=" + podPath).assertOk().stdout(),
+          "the same container in the same sandbox (pod IP)");
+      assertEquals("0", again.run("get", "pod", "survivor", "-o",
+          "jsonpath={.status.containerStatuses[0].restartCount}").assertOk().stdout());
+      assertEquals("started once\n", again.run("logs", "survivor").assertOk().stdout());
+      again.run("delete", "pod", "survivor", "--grace-period=1").assertOk();
+      String uid = "cri-restart";
+      Polling.await(() -> ctr("containers", "ls", "-q", "labels.\"drover.io/node\"==" + uid).isBlank(), DEADLINE,
+          "the pod's containers and sandbox to be removed");
+    } finally {
+      if (first != null) first.close();
+      if (second != null) second.close();
+      TestServers.deleteRecursively(dir);
+    }
   }
 
   /** Runs containerd's own client against the test's containerd, in the CRI namespace. */
