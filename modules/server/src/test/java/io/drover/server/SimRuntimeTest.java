@@ -74,6 +74,15 @@ class SimRuntimeTest {
   }
 
   @Test
+  void aContainerWithoutCommandRunsItsImagesEntrypointVirtually() {
+    kubectl.run("create", "deployment", "entry", "--image=nginx:1.27").assertOk();
+    kubectl.run("rollout", "status", "deployment/entry", "--timeout=60s").assertOk();
+    assertEquals("sim: started the entrypoint of nginx:1.27\n",
+        kubectl.run("logs", "deployment/entry").assertOk().stdout());
+    kubectl.run("delete", "deployment", "entry").assertOk();
+  }
+
+  @Test
   void aJobWhoseContainerSleepsOneSecondSucceeds() {
     kubectl.runWithInput("""
         apiVersion: batch/v1

@@ -106,6 +106,15 @@ public final class SimRuntime implements ContainerRuntime {
     }
   }
 
+  /**
+   * A container without command models its image's entrypoint (it runs until stopped, or finish-after for Jobs), as
+   * on a runtime that runs images; no image is pulled.
+   */
+  @Override
+  public boolean runsImages() {
+    return true;
+  }
+
   @Override
   public String name() {
     return "sim";
@@ -140,7 +149,8 @@ public final class SimRuntime implements ContainerRuntime {
     try {
       Path logDir = spec.logFile().toAbsolutePath().getParent();
       if (logDir != null) Files.createDirectories(logDir);
-      PodLogs.append(spec.logFile(), startedAt, "stdout", "sim: started " + shellWords(spec.argv()));
+      PodLogs.append(spec.logFile(), startedAt, "stdout", "sim: started " + (spec.argv().isEmpty()
+          ? "the entrypoint of " + spec.image() : shellWords(spec.argv())));
     } catch (IOException e) {
       containers.remove(spec.id());
       throw new IOException("cannot write the log of " + spec.id() + ": " + e.getMessage(), e);
