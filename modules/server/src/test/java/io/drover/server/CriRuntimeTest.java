@@ -92,14 +92,19 @@ class CriRuntimeTest {
 
   @Test
   void aBusyboxPodPrintsToKubectlLogsAndShowsItsImageByDigest() {
+    kubectl.run("create", "configmap", "greeting", "--from-literal=text=hello from busybox").assertOk();
     apply("""
         apiVersion: v1
         kind: Pod
         metadata: {name: hello}
         spec:
           restartPolicy: Never
+          volumes: [{name: config, configMap: {name: greeting}}]
           containers:
-          - {name: main, image: "%s", command: [sh, -c, "echo hello from busybox; echo to stderr >&2"]}
+          - name: main
+            image: "%s"
+            command: [sh, -c, "cat /config/text; echo to stderr >&2"]
+            volumeMounts: [{name: config, mountPath: /config, readOnly: true}]
         """.formatted(image("busybox")));
     Polling.await(() -> jsonpath("hello", ".status.phase").equals("Succeeded"), DEADLINE, "hello to succeed");
     // stdout and stderr are two pipes: their lines interleave in the order the runtime read them.
@@ -111,6 +116,7 @@ class CriRuntimeTest {
     String events = kubectl.run("get", "events", "--field-selector", "involvedObject.name=hello").assertOk().stdout();
     assertTrue(events.contains("Pulled") && events.contains("Started"), events);
     delete("hello");
+    kubectl.run("delete", "configmap", "greeting").assertOk();
   }
 
   @Test
