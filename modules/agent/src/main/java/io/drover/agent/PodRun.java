@@ -279,8 +279,21 @@ final class PodRun {
     pod.path("metadata").path("labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
     String ip = runtime.sandboxes().get().runSandbox(new PodSandboxes.SandboxSpec(Json.text(pod, "metadata.uid"),
         Json.text(pod, "metadata.namespace"), Json.text(pod, "metadata.name"), 0, PodEnvironment.hostname(pod),
-        podDir.toAbsolutePath(), hostNetwork, null, labels));
+        podDir.toAbsolutePath(), hostNetwork, null, labels, hostPorts(pod)));
     return new PodNetwork.Address(ip == null ? hostIP : ip, null);
+  }
+
+  /** Every container port with a hostPort, as kubelet hands them to the runtime's sandbox. */
+  static List<PodSandboxes.HostPort> hostPorts(ObjectNode pod) {
+    List<PodSandboxes.HostPort> ports = new ArrayList<>();
+    for (JsonNode container : pod.path("spec").path("containers")) {
+      for (JsonNode port : container.path("ports")) {
+        if (port.path("hostPort").asInt(0) <= 0) continue;
+        ports.add(new PodSandboxes.HostPort(port.path("protocol").asText("TCP"), port.path("containerPort").asInt(),
+            port.path("hostPort").asInt(), port.path("hostIP").asText("")));
+      }
+    }
+    return ports;
   }
 
   /** The pod's resolv.conf (cluster DNS), mounted over /etc/resolv.conf in its containers; none: the host's. */

@@ -120,7 +120,11 @@ class CriRuntimeTest {
   }
 
   @Test
-  void anHttpdPodAnswersAtItsOwnPodIp() throws Exception {
+  void anHttpdPodAnswersAtItsOwnPodIpAndItsHostPort() throws Exception {
+    int hostPort;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      hostPort = free.getLocalPort();
+    }
     apply("""
         apiVersion: v1
         kind: Pod
@@ -130,11 +134,12 @@ class CriRuntimeTest {
           - name: httpd
             image: "%1$s"
             command: [httpd, -f, -p, "8080", -h, /www]
+            ports: [{containerPort: 8080, hostPort: %2$d}]
             readinessProbe: {httpGet: {path: /index.html, port: 8080}, periodSeconds: 1}
           - name: sidecar
             image: "%1$s"
             command: [sh, -c, "until wget -q -O - http://127.0.0.1:8080/index.html; do sleep 0.2; done; sleep 3600"]
-        """.formatted(image("busybox")));
+        """.formatted(image("busybox"), hostPort));
     awaitRunning("web");
     // The containers of a pod share its sandbox's network namespace: the sidecar reaches httpd on localhost.
     Polling.await(() -> kubectl.run("logs", "web", "-c", "sidecar").stdout().contains("hello from drover"), DEADLINE,
@@ -148,6 +153,11 @@ class CriRuntimeTest {
         HttpResponse.BodyHandlers.ofString());
     assertEquals(200, response.statusCode());
     assertTrue(response.body().contains("hello from drover"), response.body());
+    // The hostPort, forwarded by the runtime's CNI portmap plugin from the node's addresses.
+    HttpResponse<String> viaNode = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + hostPort + "/index.html")).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertTrue(viaNode.body().contains("hello from drover"), viaNode.statusCode() + " " + viaNode.body());
     delete("web");
   }
 

@@ -2,6 +2,7 @@ package io.drover.agent.runtime;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,9 +18,13 @@ public interface PodSandboxes {
    * @param logDirectory the pod's directory; container logs are written below it
    * @param hostNetwork the pod shares the node's network namespace (spec.hostNetwork)
    * @param dns the pod's resolv.conf content, or null for the runtime's default
+   * @param hostPorts the containers' ports that have a hostPort: the runtime's CNI (portmap) forwards them
    */
   record SandboxSpec(String podUid, String podNamespace, String podName, int attempt, String hostname,
-      Path logDirectory, boolean hostNetwork, String dns, Map<String, String> labels) {}
+      Path logDirectory, boolean hostNetwork, String dns, Map<String, String> labels, List<HostPort> hostPorts) {}
+
+  /** A container port published on the node: protocol TCP, UDP or SCTP; hostIP "" for every address. */
+  record HostPort(String protocol, int containerPort, int hostPort, String hostIP) {}
 
   /**
    * Creates the pod's sandbox, or finds the one already running for this pod (after an agent restart), and answers

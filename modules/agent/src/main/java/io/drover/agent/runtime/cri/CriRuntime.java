@@ -36,6 +36,8 @@ import io.drover.agent.runtime.cri.v1.Mount;
 import io.drover.agent.runtime.cri.v1.NamespaceMode;
 import io.drover.agent.runtime.cri.v1.NamespaceOption;
 import io.drover.agent.runtime.cri.v1.PodSandbox;
+import io.drover.agent.runtime.cri.v1.PortMapping;
+import io.drover.agent.runtime.cri.v1.Protocol;
 import io.drover.agent.runtime.cri.v1.PodSandboxConfig;
 import io.drover.agent.runtime.cri.v1.PodSandboxFilter;
 import io.drover.agent.runtime.cri.v1.PodSandboxMetadata;
@@ -246,6 +248,13 @@ public final class CriRuntime implements ContainerRuntime, ImageStore, PodSandbo
         .putLabels(POD_NAME_LABEL, spec.podName()).putLabels(POD_NAMESPACE_LABEL, spec.podNamespace())
         .setLinux(LinuxPodSandboxConfig.newBuilder().setSecurityContext(
             LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(namespaces)));
+    for (HostPort port : spec.hostPorts()) {
+      config.addPortMappings(PortMapping.newBuilder().setProtocol(switch (port.protocol()) {
+        case "UDP" -> Protocol.UDP;
+        case "SCTP" -> Protocol.SCTP;
+        default -> Protocol.TCP;
+      }).setContainerPort(port.containerPort()).setHostPort(port.hostPort()).setHostIp(port.hostIP()));
+    }
     // With the node's network the pod has the node's UTS namespace too, and so its hostname (as kubelet leaves it).
     if (!spec.hostNetwork()) config.setHostname(spec.hostname());
     if (spec.dns() != null) config.setDnsConfig(dnsConfig(spec.dns()));
