@@ -78,6 +78,8 @@ drover.admin.port = $((admin_base + i - 1))
 drover.journal.url = "$url"
 drover.journal.user = "${DROVER_JOURNAL_USER:-drover}"
 drover.journal.password = "${DROVER_JOURNAL_PASSWORD:-}"
+# One journal, one key for the Secrets in it (written by the first member to start).
+drover.secrets.encryption-key-file = "$dir/secrets-encryption.keys"
 # Stopping a member stops its pods too (a local cluster is thrown away as a whole).
 drover.agent.stop-containers-on-shutdown = true
 EOF

@@ -7,7 +7,14 @@ import io.drover.agent.NodeAgent;
 import io.drover.agent.PodIo;
 import io.drover.agent.runtime.ContainerRuntime;
 import io.drover.agent.runtime.process.ProcessRuntime;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.drover.agent.runtime.cri.CriRuntime;
+import io.drover.control.secrets.SecretEncryption;
+import org.apache.pekko.actor.BootstrapSetup;
+import org.apache.pekko.actor.setup.ActorSystemSetup;
+import org.apache.pekko.serialization.jackson.JacksonObjectMapperFactory;
+import org.apache.pekko.serialization.jackson.JacksonObjectMapperProviderSetup;
 import io.drover.agent.runtime.sim.SimRuntime;
 import io.drover.agent.sim.SimProfile;
 import io.drover.apiserver.AdminEndpoint;
@@ -91,7 +98,15 @@ public final class DroverServer implements AutoCloseable {
   public static DroverServer start(Config config) throws Exception {
     Path dataDir = Path.of(config.getString("drover.data-dir"));
     Files.createDirectories(dataDir);
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "drover", config);
+    SecretEncryption secrets = secretEncryption(config, dataDir);
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "drover", ActorSystemSetup.create(
+        BootstrapSetup.create(config), JacksonObjectMapperProviderSetup.create(new JacksonObjectMapperFactory() {
+          @Override
+          public ObjectMapper newObjectMapper(String bindingName, JsonFactory jsonFactory) {
+            // Every mapper of this member seals Secrets on their way to the journal and opens them on the way back.
+            return secrets.attachTo(super.newObjectMapper(bindingName, jsonFactory));
+          }
+        })));
     try {
       Cluster cluster = Cluster.get(system);
       if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
@@ -175,6 +190,16 @@ public final class DroverServer implements AutoCloseable {
     }
     admin.addToCoordinatedShutdown(Duration.ofSeconds(5), system);
     return admin;
+  }
+
+  /**
+   * The keys Secrets are encrypted with in the journal: drover.secrets.encryption-key-file, or
+   * {@code <data-dir>/secrets-encryption.keys}, generated on the first start when it does not exist.
+   */
+  static SecretEncryption secretEncryption(Config config, Path dataDir) throws java.io.IOException {
+    String file = config.getString("drover.secrets.encryption-key-file");
+    Path path = file.isEmpty() ? dataDir.resolve("secrets-encryption.keys") : Path.of(file);
+    return SecretEncryption.load(path, true);
   }
 
   /** The container runtime drover.agent.runtime names; sim behaves as drover.sim says. */

@@ -61,6 +61,7 @@ final class TestServers {
     all.put("pekko.cluster.seed-nodes", java.util.List.of(
         org.apache.pekko.cluster.typed.Cluster.get(seed.server().system()).selfMember().address().toString()));
     all.put("drover.journal.url", seed.server().system().settings().config().getString("drover.journal.url"));
+    all.put("drover.secrets.encryption-key-file", seed.dataDir().resolve("secrets-encryption.keys").toString());
     return startMember(all);
   }
 

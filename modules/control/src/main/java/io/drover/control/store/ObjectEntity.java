@@ -1,6 +1,9 @@
 package io.drover.control.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import io.drover.control.secrets.SecretEncryption;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.drover.api.Json;
@@ -102,16 +105,25 @@ public final class ObjectEntity
     ObjectNode object();
   }
 
-  public record Created(ObjectNode object) implements Event {}
+  // A Secret's object is encrypted on its way to the journal (SecretEncryption); any other object is stored as is.
 
-  public record Updated(ObjectNode object) implements Event {}
+  public record Created(@SealedSecrets ObjectNode object) implements Event {}
 
-  public record Deleted(ObjectNode object) implements Event {}
+  public record Updated(@SealedSecrets ObjectNode object) implements Event {}
+
+  public record Deleted(@SealedSecrets ObjectNode object) implements Event {}
+
+  /** A stored object goes to and from the journal through SecretEncryption. */
+  @java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME)
+  @com.fasterxml.jackson.annotation.JacksonAnnotationsInside
+  @JsonSerialize(using = SecretEncryption.Serializer.class)
+  @JsonDeserialize(using = SecretEncryption.Deserializer.class)
+  @interface SealedSecrets {}
 
   // --- state ---
 
   /** {@code object} is null while the object does not exist; {@code version} counts events (= sequence number). */
-  public record State(ObjectNode object, long version) implements CborSerializable {
+  public record State(@SealedSecrets ObjectNode object, long version) implements CborSerializable {
     static final State EMPTY = new State(null, 0);
 
     boolean exists() {
