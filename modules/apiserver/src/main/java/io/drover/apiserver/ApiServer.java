@@ -90,6 +90,10 @@ public final class ApiServer {
             ? c.getCause() : error;
         if (cause instanceof EntityStreamSizeException) {
           api = ApiException.tooLarge(maxBodyBytes);
+        } else if (cause instanceof java.util.concurrent.TimeoutException) {
+          // A client that sends its body slower than the request timeout (a slow upload, or one that stalls).
+          api = new ApiException(408, "Timeout", "the request body did not arrive within " + requestTimeout.toSeconds()
+              + " s", null, null, null, java.util.List.of(), null);
         } else {
           log.error("{} {} failed", request.method().value(), request.getUri().path(), cause);
           api = ApiException.internal(String.valueOf(cause.getMessage()));
@@ -177,11 +181,38 @@ public final class ApiServer {
       request.discardEntityBytes(system);
       return handler.apply(new byte[0]);
     }
+    // A body over the limit is read to its end and dropped before the 413 goes out: answering while the client
+    // still sends would close the connection under it, and the client would see a reset instead of the Status.
+    // Pekko's parsing.max-content-length stays the outer bound of what is read.
     // Continue on the actor system's dispatcher: Pekko's stage would otherwise run it on the common pool, which
     // on a 2-core machine starts a new thread per task.
-    return request.entity().withSizeLimit(maxBodyBytes)
-        .toStrict(requestTimeout.toMillis(), system)
-        .thenComposeAsync(strict -> handler.apply(strict.getData().toArray()), system.executionContext());
+    return request.entity().getDataBytes()
+        .completionTimeout(requestTimeout)
+        .runFold(new BoundedBody(maxBodyBytes), BoundedBody::add, system)
+        .thenComposeAsync(body -> {
+          if (body.tooLarge) throw ApiException.tooLarge(maxBodyBytes);
+          return handler.apply(body.bytes.toByteArray());
+        }, system.executionContext());
+  }
+
+  /** The bytes of a body up to a limit; past it only that it was too large. */
+  private static final class BoundedBody {
+    final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    final long limit;
+    boolean tooLarge;
+
+    BoundedBody(long limit) {
+      this.limit = limit;
+    }
+
+    BoundedBody add(org.apache.pekko.util.ByteString chunk) {
+      if (!tooLarge && bytes.size() + (long) chunk.size() > limit) {
+        tooLarge = true;
+        bytes.reset();
+      }
+      if (!tooLarge) bytes.writeBytes(chunk.toArray());
+      return this;
+    }
   }
 
   /**

@@ -77,6 +77,9 @@ public final class Patches {
     try {
       for (JsonNode operation : operations) {
         if (!operation.path("path").isTextual()) throw cannotApply();
+        // The library dereferences "from" of move and copy without checking it (a NullPointerException: 500).
+        String op = operation.path("op").asText("");
+        if ((op.equals("move") || op.equals("copy")) && !operation.path("from").isTextual()) throw cannotApply();
       }
       patched = JsonPatch.fromJson(operations).apply(current.deepCopy());
     } catch (IOException | JsonPatchException e) {

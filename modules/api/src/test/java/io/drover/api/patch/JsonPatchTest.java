@@ -81,6 +81,8 @@ class JsonPatchTest {
   void unknownOperationsAndMissingPathsAreInvalidAsTheApiserverFindsThemWhileApplying() {
     assertCode(422, refusedJsonPatch("[{'op':'frobnicate','path':'/spec'}]"));
     assertCode(422, refusedJsonPatch("[{'op':'add','value':1}]"));
+    assertCode(422, refusedJsonPatch("[{'op':'move','from':null,'path':'/x'}]")); // the library's NPE, once a 500
+    assertCode(422, refusedJsonPatch("[{'op':'copy','path':'/x'}]"));
   }
 
   @Test

@@ -1,0 +1,183 @@
+package io.drover.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.drover.api.Json;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Hostile requests get a 4xx (a Status where the API answers) and cost the server nothing lasting: nesting bombs in
+ * JSON and YAML, alias expansion, names and log paths that try to leave their directory, oversized headers and
+ * bodies, and clients that send slowly or stall.
+ */
+class HostileInputTest {
+  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  static Path dataDir;
+  static DroverServer server;
+  static String api;
+
+  @BeforeAll
+  static void start() throws Exception {
+    dataDir = TestServers.tempDataDir();
+    server = TestServers.start(dataDir, Map.of(
+        "drover.api.request-timeout", "2s",
+        "pekko.http.server.idle-timeout", "6s"));
+    api = server.apiUrl();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    try {
+      if (server != null) server.close();
+    } finally {
+      TestServers.deleteRecursively(dataDir);
+    }
+  }
+
+  static HttpResponse<String> send(String method, String path, String contentType, String body) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api + path)).timeout(Duration.ofSeconds(30));
+    if (contentType != null) request.header("Content-Type", contentType);
+    request.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+        : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static void assertStatus(int code, HttpResponse<String> response) throws Exception {
+    assertEquals(code, response.statusCode(), response.body());
+    JsonNode status = Json.MAPPER.readTree(response.body());
+    assertEquals("Status", status.path("kind").asText(), response.body());
+    assertEquals(code, status.path("code").asInt(), response.body());
+  }
+
+  static final String CONFIG_MAPS = "/api/v1/namespaces/default/configmaps";
+
+  @Test
+  void deeplyNestedJsonIsABadRequestNotAStackOverflow() throws Exception {
+    for (String deep : new String[] {"[".repeat(500_000), "{\"a\":".repeat(200_000) + "1" + "}".repeat(200_000)}) {
+      String body = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"deep\"},\"x\":" + deep + "}";
+      HttpResponse<String> response = send("POST", CONFIG_MAPS, "application/json", body);
+      assertStatus(400, response);
+      assertTrue(response.body().contains("nesting depth") || response.body().contains("depth"), response.body());
+    }
+    assertStatus(404, send("GET", CONFIG_MAPS + "/deep", null, null));
+  }
+
+  @Test
+  void yamlAliasBombsAndDeepYamlAreBadRequests() throws Exception {
+    String laughs = """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: laughs}
+        data:
+          a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+          b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+          c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+          d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+          e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+          f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+          g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+          h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+        """;
+    long started = System.nanoTime();
+    assertStatus(400, send("POST", CONFIG_MAPS, "application/yaml", laughs));
+    assertTrue(System.nanoTime() - started < Duration.ofSeconds(5).toNanos(), "refused without expanding");
+    assertStatus(400, send("POST", CONFIG_MAPS, "application/yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata: " + "[".repeat(100_000)));
+    assertStatus(400, send("POST", CONFIG_MAPS, "application/yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: tag}\ndata: !!javax.script.ScriptEngineManager [x]\n"));
+    assertStatus(404, send("GET", CONFIG_MAPS + "/laughs", null, null));
+  }
+
+  @Test
+  void namesAndLogPathsThatTryToLeaveTheirDirectoryAreRefused() throws Exception {
+    // Dot segments are resolved as RFC 3986 normalizes a path ("configmaps/.." is the namespace default): no object
+    // is named by them. Escaped slashes and NULs stay inside the name, which then does not exist.
+    assertEquals("Namespace", Json.MAPPER.readTree(send("GET", CONFIG_MAPS + "/%2e%2e", null, null).body())
+        .path("kind").asText());
+    for (String name : new String[] {"..%2f..%2fetc", "a%2Fb", "x%00y", "%2e%2e%2fsecrets"}) {
+      int code = send("GET", CONFIG_MAPS + "/" + name, null, null).statusCode();
+      assertTrue(code == 400 || code == 404, name + " -> " + code);
+    }
+    assertStatus(422, send("POST", CONFIG_MAPS, "application/json",
+        "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"../../etc\"}}"));
+    // A pod of this node, and logs of a "container" whose name walks out of the pod's directory.
+    send("POST", "/api/v1/namespaces/default/pods", "application/json", """
+        {"apiVersion":"v1","kind":"Pod","metadata":{"name":"victim"},"spec":{"containers":[
+        {"name":"c","image":"busybox","command":["sleep","3600"]}]}}""");
+    Files.writeString(dataDir.resolve("outside.log"), "2026-01-01T00:00:00Z stdout F leaked\n");
+    Polling.await(() -> {
+      try {
+        return Json.MAPPER.readTree(send("GET", "/api/v1/namespaces/default/pods/victim", null, null).body())
+            .at("/status/phase").asText().equals("Running");
+      } catch (Exception e) {
+        return false;
+      }
+    }, Duration.ofSeconds(60), "victim to run");
+    for (String container : new String[] {"../../../outside", "..%2F..%2F..%2Foutside", "c/../../..", "%2e%2e"}) {
+      HttpResponse<String> response = send("GET", "/api/v1/namespaces/default/pods/victim/log?container="
+          + container, null, null);
+      assertEquals(400, response.statusCode(), container + ": " + response.body());
+      assertTrue(!response.body().contains("leaked"), response.body());
+    }
+    send("DELETE", "/api/v1/namespaces/default/pods/victim?gracePeriodSeconds=0", null, null);
+  }
+
+  @Test
+  void anOversizedHeaderIsRefusedAndTheServerGoesOn() throws Exception {
+    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(api + CONFIG_MAPS))
+        .header("X-Junk", "j".repeat(200_000)).build(), HttpResponse.BodyHandlers.ofString());
+    assertTrue(response.statusCode() == 431 || response.statusCode() == 400, response.statusCode() + " "
+        + response.body());
+    assertEquals(200, send("GET", CONFIG_MAPS, null, null).statusCode());
+  }
+
+  @Test
+  void aBodySentTooSlowlyIsTimedOutWithAStatusAndAStalledConnectionIsClosed() throws Exception {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(server.apiAddress().getHostString(), server.apiAddress().getPort()));
+      socket.setSoTimeout(20_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(("POST " + CONFIG_MAPS + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          + "Content-Length: 1000\r\n\r\n{\"apiVersion\":").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      long started = System.nanoTime();
+      String answer = new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+      assertEquals("HTTP/1.1 408", answer, "the body never completes: the request times out");
+      assertTrue(System.nanoTime() - started < Duration.ofSeconds(15).toNanos());
+    }
+    try (Socket idle = new Socket()) {
+      idle.connect(new InetSocketAddress(server.apiAddress().getHostString(), server.apiAddress().getPort()));
+      idle.setSoTimeout(20_000);
+      idle.getOutputStream().write("GET /api HTTP/1.1\r\nHost".getBytes(StandardCharsets.US_ASCII));
+      long started = System.nanoTime();
+      InputStream in = idle.getInputStream();
+      int read;
+      try {
+        while ((read = in.read()) >= 0) {
+          // whatever comes, the server is to close the connection
+        }
+      } catch (java.net.SocketException reset) {
+        // closed by the server
+      }
+      assertTrue(System.nanoTime() - started < Duration.ofSeconds(15).toNanos(), "stalled connection closed");
+    }
+    assertEquals(200, send("GET", CONFIG_MAPS, null, null).statusCode());
+  }
+}
