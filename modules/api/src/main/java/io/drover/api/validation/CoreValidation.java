@@ -149,6 +149,14 @@ final class CoreValidation {
       errs.invalidEach("spec.finalizers", name, Formats.qualifiedName(name));
       MetaValidation.kubeFinalizerName(name, "spec.finalizers", errs);
     }
+    // PodSecurity's labels: a level it does not know would silently enforce nothing.
+    JsonNode labels = namespace.path("metadata").path("labels");
+    for (String mode : List.of("enforce", "warn", "audit")) {
+      JsonNode level = labels.get(PodSecurity.PREFIX + mode);
+      if (level != null && !PodSecurity.LEVELS.contains(level.asText())) {
+        errs.notSupported("metadata.labels[" + PodSecurity.PREFIX + mode + "]", level.asText(), PodSecurity.LEVELS);
+      }
+    }
   }
 
   static void node(JsonNode node, Errors errs) {

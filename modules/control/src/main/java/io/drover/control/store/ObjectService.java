@@ -1,5 +1,6 @@
 package io.drover.control.store;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.drover.api.ApiException;
 import io.drover.api.CreateStrategy;
@@ -9,6 +10,7 @@ import io.drover.api.ResourceType;
 import io.drover.api.patch.PatchType;
 import io.drover.api.patch.Patches;
 import io.drover.api.validation.Admission;
+import io.drover.api.validation.PodSecurity;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -78,13 +80,14 @@ public final class ObjectService {
       if (isBlank(Json.text(meta, "name")) && !isBlank(Json.text(meta, "generateName"))) {
         meta.put("name", Json.text(meta, "generateName") + randomSuffix());
       }
-      List<String> warnings = checkFields(type, object, options);
+      List<String> fieldWarnings = checkFields(type, object, options);
       meta.remove("uid"); // the server gives uids (the create strategy may give one now, the entity otherwise)
       if (type == ResourceRegistry.PERSISTENT_VOLUME_CLAIM) defaultStorageClass(object);
       ObjectNode admitted = CreateStrategy.prepareForCreate(type, Admission.applyDefaults(type, object));
       Admission.validate(type, admitted, null);
       String name = Json.text(admitted, "metadata.name");
       checkNamespaceAcceptsContent(type, ns, name);
+      List<String> warnings = podSecurity(type, ns, name, admitted, fieldWarnings);
       String key = type.objectKey(ns, name);
       if (type == ResourceRegistry.SERVICE && !options.dryRun()) {
         // The Service gets its uid now, so that its addresses are held for it, and given back if the create fails.
@@ -249,7 +252,7 @@ public final class ObjectService {
 
   private CompletionStage<WriteResult> write(ResourceType type, String ns, String name, ObjectNode object,
       StoredObject current, ObjectEntity.Scope scope, long expectedVersion, WriteOptions options,
-      List<String> warnings) {
+      List<String> requestWarnings) {
     ObjectNode admitted;
     if (scope == ObjectEntity.Scope.MAIN) {
       admitted = Admission.applyDefaults(type, object);
@@ -258,6 +261,8 @@ public final class ObjectService {
       admitted = object; // status and finalize writes keep the validated spec of the current object
     }
     String key = type.objectKey(ns, name);
+    List<String> warnings = type == ResourceRegistry.NAMESPACE && scope == ObjectEntity.Scope.MAIN
+        ? existingPodsViolating(name, current.object(), admitted, requestWarnings) : requestWarnings;
     if (type == ResourceRegistry.SERVICE && scope == ObjectEntity.Scope.MAIN && !options.dryRun()) {
       // A changed type or NodePort changes what the Service holds; a refused update is repaired by the allocator's
       // repair loop from the stored Service.
@@ -385,6 +390,73 @@ public final class ObjectService {
     if (isBlank(ns)) ns = "default";
     meta.put("namespace", ns);
     return ns;
+  }
+
+  /**
+   * The PodSecurity admission plugin: a pod that violates its namespace's enforce level is refused (403), one that
+   * violates its warn level is let through with a warning; a workload's pod template is only warned about (its
+   * pods are refused when they are created). Answers the warnings to return.
+   */
+  private List<String> podSecurity(ResourceType type, String ns, String name, ObjectNode object,
+      List<String> warnings) {
+    JsonNode spec = podSpec(type, object);
+    if (spec == null) return warnings;
+    JsonNode labels = store.get(ResourceRegistry.NAMESPACE, "", ns).map(n -> n.object().path("metadata")
+        .path("labels")).orElse(Json.MAPPER.createObjectNode());
+    List<String> all = new java.util.ArrayList<>(warnings);
+    java.util.Optional<String> enforce = PodSecurity.level(labels, "enforce");
+    if (enforce.isPresent()) {
+      List<String> violations = PodSecurity.violations(enforce.get(), spec);
+      if (!violations.isEmpty()) {
+        if (type != ResourceRegistry.POD) {
+          all.add(PodSecurity.wouldViolate(enforce.get(), violations));
+          return all;
+        }
+        throw new ApiException(403, "Forbidden", "pods \"" + name + "\" is forbidden: "
+            + PodSecurity.forbidden(enforce.get(), violations), "", "pods", name, List.of(), null);
+      }
+    }
+    java.util.Optional<String> warn = PodSecurity.level(labels, "warn");
+    if (warn.isPresent()) {
+      List<String> violations = PodSecurity.violations(warn.get(), spec);
+      if (!violations.isEmpty()) all.add(PodSecurity.wouldViolate(warn.get(), violations));
+    }
+    return all;
+  }
+
+  /**
+   * As PodSecurity does when a namespace's enforce level changes: warnings naming the namespace's pods that the new
+   * level would refuse (they keep running).
+   */
+  private List<String> existingPodsViolating(String ns, JsonNode before, JsonNode after, List<String> warnings) {
+    java.util.Optional<String> level = PodSecurity.level(after.path("metadata").path("labels"), "enforce");
+    if (level.isEmpty() || level.equals(PodSecurity.level(before.path("metadata").path("labels"), "enforce"))) {
+      return warnings;
+    }
+    List<String> podWarnings = new java.util.ArrayList<>();
+    for (StoredObject pod : store.list(ResourceRegistry.POD, ns).items()) {
+      List<String> violations = PodSecurity.violations(level.get(), pod.object().path("spec"));
+      if (!violations.isEmpty()) podWarnings.add(pod.name() + ": " + String.join(", ", violations));
+    }
+    if (podWarnings.isEmpty()) return warnings;
+    List<String> all = new java.util.ArrayList<>(warnings);
+    all.add("existing pods in namespace \"" + ns + "\" violate the new PodSecurity enforce level "
+        + PodSecurity.policy(level.get()));
+    all.addAll(podWarnings);
+    return all;
+  }
+
+  /** The pod spec of a pod or of a workload's template, or null for other kinds. */
+  private static JsonNode podSpec(ResourceType type, ObjectNode object) {
+    if (type == ResourceRegistry.POD) return object.path("spec");
+    if (type == ResourceRegistry.CRON_JOB) return object.path("spec").path("jobTemplate").path("spec")
+        .path("template").path("spec");
+    if (type == ResourceRegistry.DEPLOYMENT || type == ResourceRegistry.REPLICA_SET
+        || type == ResourceRegistry.STATEFUL_SET || type == ResourceRegistry.DAEMON_SET
+        || type == ResourceRegistry.JOB) {
+      return object.path("spec").path("template").path("spec");
+    }
+    return null;
   }
 
   private void checkNamespaceAcceptsContent(ResourceType type, String ns, String name) {
