@@ -118,6 +118,8 @@ public final class ControlPlane {
           config.getConfig("controllers.horizontal-pod-autoscaler")), Clock.systemUTC());
       system.systemActorOf(DisruptionBudgets.statusWriter(service, ownedHere(system), java.time.Duration.ofSeconds(1)),
           "disruption-budgets", Props.empty());
+      system.systemActorOf(io.drover.control.quota.ResourceQuotas.controller(service, ownedHere(system),
+          config.getDuration("controllers.resource-quota-resync")), "resource-quota-controller", Props.empty());
       system.systemActorOf(io.drover.control.storage.ClaimProtection.create(service, ownedHere(system),
           java.time.Duration.ofSeconds(5)), "pvc-protection", Props.empty());
       system.systemActorOf(io.drover.control.network.ServiceAddressRepair.create(service,

@@ -31,8 +31,27 @@ final class Printers {
 
   private static final String ADDRESSES_DOC = "List of addresses reachable to the node.";
 
-  static final Map<String, List<Column>> BY_KIND = merged(merged(merged(coreAndApps(), batchAndPolicy()),
-      autoscaling()), StoragePrinters.columns());
+  static final Map<String, List<Column>> BY_KIND = merged(merged(merged(merged(coreAndApps(), batchAndPolicy()),
+      autoscaling()), StoragePrinters.columns()), Map.of("ResourceQuota", List.of(
+          Column.nameColumn(), Column.ageColumn(),
+          Column.column("Request", "Request represents a minimum amount of cpu/memory that a container may consume.",
+              (o, now) -> quotaUsage(o, false)),
+          Column.column("Limit", "Limits control the maximum amount of cpu/memory that a container may use "
+              + "independent of contention on the node.", (o, now) -> quotaUsage(o, true)))));
+
+  /** kubectl's quota cells: "pods: 1/2, requests.cpu: 500m/1" for requests, the limits.* ones for limits. */
+  private static String quotaUsage(com.fasterxml.jackson.databind.JsonNode quota, boolean limits) {
+    List<String> parts = new java.util.ArrayList<>();
+    java.util.List<String> names = new java.util.ArrayList<>();
+    quota.path("status").path("hard").fieldNames().forEachRemaining(names::add);
+    java.util.Collections.sort(names);
+    for (String name : names) {
+      if (name.startsWith("limits.") != limits) continue;
+      parts.add(name + ": " + quota.path("status").path("used").path(name).asText("0") + "/"
+          + quota.path("status").path("hard").path(name).asText());
+    }
+    return String.join(", ", parts);
+  }
 
   private static Map<String, List<Column>> merged(Map<String, List<Column>> a, Map<String, List<Column>> b) {
     Map<String, List<Column>> all = new java.util.HashMap<>(a);

@@ -101,6 +101,8 @@ public final class Admission {
     } else if (type == ResourceRegistry.SECRET) {
       if (oldObject != null) CoreValidation.secretUpdate(object, oldObject, errs);
       CoreValidation.secret(object, errs);
+    } else if (type == ResourceRegistry.RESOURCE_QUOTA) {
+      CoreValidation.resourceQuota(object, errs);
     } else if (type == ResourceRegistry.NAMESPACE) {
       CoreValidation.namespace(object, errs);
     } else if (type == ResourceRegistry.NODE) {

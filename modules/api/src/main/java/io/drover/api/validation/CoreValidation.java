@@ -159,6 +159,25 @@ final class CoreValidation {
     }
   }
 
+  /** Quota names Kubernetes' quota evaluators understand (besides count/<resource>[.<group>]). */
+  private static final Set<String> QUOTA_RESOURCES = Set.of("pods", "services", "services.nodeports",
+      "services.loadbalancers", "configmaps", "secrets", "persistentvolumeclaims", "resourcequotas",
+      "replicationcontrollers", "cpu", "memory", "requests.cpu", "requests.memory", "limits.cpu", "limits.memory",
+      "requests.storage", "ephemeral-storage", "requests.ephemeral-storage", "limits.ephemeral-storage");
+
+  static void resourceQuota(JsonNode quota, Errors errs) {
+    MetaValidation.objectMeta(Nodes.get(quota, "metadata"), true, NameFormat.DNS_SUBDOMAIN, "metadata", errs);
+    JsonNode hard = quota.path("spec").path("hard");
+    hard.fields().forEachRemaining(e -> {
+      String field = "spec.hard[" + e.getKey() + "]";
+      if (!QUOTA_RESOURCES.contains(e.getKey()) && !e.getKey().startsWith("count/")) {
+        errs.invalid(field, e.getKey(), "must be a standard resource for quota");
+      }
+      String value = e.getValue().asText();
+      if (value.startsWith("-")) errs.invalid(field, value, "must be greater than or equal to 0");
+    });
+  }
+
   static void node(JsonNode node, Errors errs) {
     MetaValidation.objectMeta(Nodes.get(node, "metadata"), false, NameFormat.DNS_SUBDOMAIN, "metadata", errs);
     // Go reports taints under "metadata.taints", a path that does not exist; kept so messages match.

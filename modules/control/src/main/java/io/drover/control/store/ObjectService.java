@@ -93,14 +93,16 @@ public final class ObjectService {
         // The Service gets its uid now, so that its addresses are held for it, and given back if the create fails.
         String uid = java.util.UUID.randomUUID().toString();
         Json.object(admitted, "metadata").put("uid", uid);
-        return serviceAddresses.assign(uid, admitted)
+        return io.drover.control.quota.ResourceQuotas.admit(this, type, ns, name, admitted, false)
+            .thenCompose(v -> serviceAddresses.assign(uid, admitted))
             .thenCompose(withAddresses -> ask(key, replyTo -> new ObjectEntity.Create(withAddresses, false, replyTo)))
             .thenCompose(result -> finish(type, name, key, result, options, true, warnings))
             .whenComplete((ok, error) -> {
               if (error != null) serviceAddresses.release(uid);
             });
       }
-      return ask(key, replyTo -> new ObjectEntity.Create(admitted, options.dryRun(), replyTo))
+      return io.drover.control.quota.ResourceQuotas.admit(this, type, ns, name, admitted, options.dryRun())
+          .thenCompose(v -> ask(key, replyTo -> new ObjectEntity.Create(admitted, options.dryRun(), replyTo)))
           .thenCompose(result -> finish(type, name, key, result, options, true, warnings));
     });
   }
