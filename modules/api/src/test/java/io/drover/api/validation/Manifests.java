@@ -255,6 +255,16 @@ final class Manifests {
         """);
   }
 
+  static ObjectNode resourceQuota() {
+    return yaml("""
+        apiVersion: v1
+        kind: ResourceQuota
+        metadata: {name: compute, namespace: default}
+        spec:
+          hard: {pods: "4", requests.cpu: "1", limits.memory: 2Gi, count/deployments.apps: "3"}
+        """);
+  }
+
   static ObjectNode storageClass() {
     return yaml("""
         apiVersion: storage.k8s.io/v1

@@ -87,6 +87,7 @@ class PipelineTest {
         case "PersistentVolumeClaim" -> Manifests.persistentVolumeClaim();
         case "PersistentVolume" -> Manifests.persistentVolume();
         case "StorageClass" -> Manifests.storageClass();
+        case "ResourceQuota" -> Manifests.resourceQuota();
         case "ControllerRevision" -> Manifests.controllerRevision();
         case "HorizontalPodAutoscaler" -> Manifests.horizontalPodAutoscaler();
         default -> Manifests.replicaSet();
