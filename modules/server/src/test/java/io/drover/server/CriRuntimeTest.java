@@ -103,7 +103,7 @@ class CriRuntimeTest {
           containers:
           - name: main
             image: "%s"
-            command: [sh, -c, "cat /config/text; echo to stderr >&2"]
+            command: [sh, -c, "cat /config/text; echo; echo to stderr >&2"]
             volumeMounts: [{name: config, mountPath: /config, readOnly: true}]
         """.formatted(image("busybox")));
     Polling.await(() -> jsonpath("hello", ".status.phase").equals("Succeeded"), DEADLINE, "hello to succeed");

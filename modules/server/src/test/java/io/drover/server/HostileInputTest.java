@@ -52,11 +52,7 @@ class HostileInputTest {
   }
 
   static HttpResponse<String> send(String method, String path, String contentType, String body) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api + path)).timeout(Duration.ofSeconds(30));
-    if (contentType != null) request.header("Content-Type", contentType);
-    request.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-        : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return RawApi.send(api, method, path, contentType, body);
   }
 
   static void assertStatus(int code, HttpResponse<String> response) throws Exception {
