@@ -136,6 +136,26 @@ class HostileInputTest {
   }
 
   @Test
+  void aPatchCannotTurnAnObjectIntoAnotherKindOrMoveIt() throws Exception {
+    assertEquals(201, send("POST", CONFIG_MAPS, "application/json",
+        "{\"metadata\":{\"name\":\"steady\"},\"data\":{\"a\":\"1\"}}").statusCode());
+    String path = CONFIG_MAPS + "/steady";
+    assertStatus(400, send("PATCH", path, "application/merge-patch+json", "{\"kind\":\"99999999999999Ei\"}"));
+    assertStatus(400, send("PATCH", path, "application/merge-patch+json", "{\"apiVersion\":\"apps/v1\"}"));
+    assertStatus(400, send("PATCH", path, "application/merge-patch+json", "{\"metadata\":{\"name\":\"other\"}}"));
+    assertStatus(400, send("PATCH", path, "application/json-patch+json",
+        "[{\"op\":\"replace\",\"path\":\"/metadata/namespace\",\"value\":\"kube-system\"}]"));
+    // The object is untouched and a good patch is applied at once (a write the read side cannot file waited for it).
+    long started = System.nanoTime();
+    assertEquals(200, send("PATCH", path, "application/merge-patch+json", "{\"data\":{\"b\":\"2\"}}")
+        .statusCode());
+    assertTrue(System.nanoTime() - started < Duration.ofSeconds(3).toNanos(), "the patch was answered at once");
+    JsonNode stored = Json.MAPPER.readTree(send("GET", path, null, null).body());
+    assertEquals("ConfigMap", stored.path("kind").asText());
+    assertEquals("2", stored.at("/data/b").asText());
+  }
+
+  @Test
   void anOversizedHeaderIsRefusedAndTheServerGoesOn() throws Exception {
     HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(api + CONFIG_MAPS))
         .header("X-Junk", "j".repeat(200_000)).build(), HttpResponse.BodyHandlers.ofString());

@@ -181,6 +181,15 @@ public final class ObjectService {
       }
       StoredObject current = found.get();
       ObjectNode patched = Patches.apply(patchType, type, current.object(), patchBody);
+      // A patch may not turn the object into another kind or move it to another name or namespace: its entity and
+      // the read side file it under this kind, namespace and name (once a 200 that the read side never applied).
+      checkTypeMeta(type, patched);
+      ObjectNode patchedMeta = Json.object(patched, "metadata");
+      if (!name.equals(Json.text(patchedMeta, "name"))) {
+        throw ApiException.badRequest("the name of the object (" + Json.text(patchedMeta, "name")
+            + ") does not match the name on the URL (" + name + ")");
+      }
+      resolveNamespace(type, ns, patchedMeta);
       String rv = Json.text(patched, "metadata.resourceVersion");
       if (!Long.toString(current.resourceVersion()).equals(rv) && rv != null) {
         throw conflict(type, name);
