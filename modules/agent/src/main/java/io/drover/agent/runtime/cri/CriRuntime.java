@@ -117,6 +117,7 @@ public final class CriRuntime implements ContainerRuntime, ImageStore, PodSandbo
       this.version = v.getRuntimeName() + "://" + v.getRuntimeVersion();
       log.info("cri runtime at {}: {} {} (CRI {})", socket, v.getRuntimeName(), v.getRuntimeVersion(),
           v.getRuntimeApiVersion());
+      lastIsolation = readIsolation();
     } catch (StatusRuntimeException e) {
       client.close();
       throw new IOException("no CRI runtime answers at " + socket + ": " + describe(e), e);
@@ -133,9 +134,30 @@ public final class CriRuntime implements ContainerRuntime, ImageStore, PodSandbo
     return version;
   }
 
-  /** The runtime isolates with namespaces and cgroups; its own readiness conditions say when it cannot. */
+  /**
+   * The runtime isolates with namespaces and cgroups; its own readiness conditions say when it cannot. The agent asks
+   * at every heartbeat from inside its actor, so this answers the last status read and reads a fresh one in the
+   * background (a CRI call may block up to its deadline).
+   */
   @Override
   public Isolation isolation() {
+    if (statusRead.isDone()) {
+      statusRead = java.util.concurrent.CompletableFuture.runAsync(() -> lastIsolation = readIsolation(), statusReader);
+    }
+    return lastIsolation;
+  }
+
+  private volatile Isolation lastIsolation = new Isolation(true, true, null);
+  private volatile java.util.concurrent.CompletableFuture<Void> statusRead =
+      java.util.concurrent.CompletableFuture.completedFuture(null);
+  private final java.util.concurrent.ExecutorService statusReader = java.util.concurrent.Executors
+      .newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "cri-status");
+        thread.setDaemon(true);
+        return thread;
+      });
+
+  private Isolation readIsolation() {
     try {
       var status = client.runtime(callTimeout).status(StatusRequest.getDefaultInstance()).getStatus();
       List<String> problems = status.getConditionsList().stream().filter(c -> !c.getStatus())
@@ -500,6 +522,7 @@ public final class CriRuntime implements ContainerRuntime, ImageStore, PodSandbo
 
   @Override
   public void close() {
+    statusReader.shutdownNow();
     client.close();
   }
 }
