@@ -173,19 +173,7 @@ class FuzzTest {
 
   static String yamlBomb(Random random) {
     return switch (random.nextInt(3)) {
-      case 0 -> """
-          apiVersion: v1
-          kind: ConfigMap
-          metadata: {name: laughs}
-          data:
-            a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
-            b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
-            c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
-            d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
-            e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
-            f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
-            g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
-          """;
+      case 0 -> RawApi.ALIAS_BOMB;
       case 1 -> "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata: " + "[".repeat(30000);
       default -> "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: tags}\ndata: !!java.net.URL [\"http://x\"]\n";
     };

@@ -13,6 +13,22 @@ final class RawApi {
 
   private RawApi() {}
 
+  /** A YAML alias bomb ("billion laughs"): 9^8 strings once expanded, a few hundred bytes as sent. */
+  static final String ALIAS_BOMB = """
+      apiVersion: v1
+      kind: ConfigMap
+      metadata: {name: laughs}
+      data:
+        a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+        b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+        c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+        d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+        e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+        f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+        g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+        h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+      """;
+
   /** Sends a request (no Content-Type and no body when null) and answers the response as text. */
   static HttpResponse<String> send(String api, String method, String path, String contentType, String body)
       throws Exception {
