@@ -79,7 +79,10 @@ public final class ApiServer {
     long started = System.nanoTime();
     CompletionStage<HttpResponse> response;
     try {
-      response = route(request);
+      // Every request's body is read to its end before it is answered, also when the answer does not need it (a
+      // 404 for a POST): answering while the client still sends closes the connection under it, and the client
+      // sees a reset or an empty response instead of the Status.
+      response = withBody(request, body -> route(request, body));
     } catch (RuntimeException e) {
       response = CompletableFuture.failedFuture(e);
     }
@@ -109,7 +112,7 @@ public final class ApiServer {
     });
   }
 
-  private CompletionStage<HttpResponse> route(HttpRequest request) {
+  private CompletionStage<HttpResponse> route(HttpRequest request, byte[] body) {
     String path = request.getUri().path();
     String[] segments = Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).toArray(String[]::new);
     String accept = request.getHeader("Accept").map(h -> h.value()).orElse("");
@@ -138,7 +141,7 @@ public final class ApiServer {
         }
         if (!segments[1].equals("v1")) return done(notFound());
         if (segments.length == 2) return done(found(Discovery.resourceList("", "v1")));
-        return resource(request, "", "v1", Arrays.copyOfRange(segments, 2, segments.length));
+        return resource(request, body, "", "v1", Arrays.copyOfRange(segments, 2, segments.length));
       case "apis":
         if (segments.length == 1) {
           return done(discovery(accept, Discovery::aggregatedGroups, Discovery.apiGroupList()));
@@ -146,10 +149,9 @@ public final class ApiServer {
         if (segments.length == 2) return done(found(Discovery.apiGroup(segments[1])));
         if (segments.length == 3) return done(found(Discovery.resourceList(segments[1], segments[2])));
         if (segments[1].equals("metrics.k8s.io") && segments[2].equals("v1beta1")) {
-          request.discardEntityBytes(system);
           return metrics.handle(request, Arrays.copyOfRange(segments, 3, segments.length));
         }
-        return resource(request, segments[1], segments[2], Arrays.copyOfRange(segments, 3, segments.length));
+        return resource(request, body, segments[1], segments[2], Arrays.copyOfRange(segments, 3, segments.length));
       case "drover":
         // Between members: GET /drover/v1/nodes/NODE/usage, what this member's agent measured (MetricsApi).
         if (get && segments.length == 5 && segments[1].equals("v1") && segments[2].equals("nodes")
@@ -162,13 +164,12 @@ public final class ApiServer {
     }
   }
 
-  private CompletionStage<HttpResponse> resource(HttpRequest request, String group, String version, String[] rest) {
-    if (AutoscalingV1.serves(group, version, rest)) {
-      return withBody(request, body -> autoscalingV1.handle(request, rest, body));
-    }
+  private CompletionStage<HttpResponse> resource(HttpRequest request, byte[] body, String group, String version,
+      String[] rest) {
+    if (AutoscalingV1.serves(group, version, rest)) return autoscalingV1.handle(request, rest, body);
     Optional<ResourcePath> path = ResourcePath.parse(group, version, rest);
     if (path.isEmpty()) return done(notFound());
-    return withBody(request, body -> resources.handle(request, path.get(), body));
+    return resources.handle(request, path.get(), body);
   }
 
   /** Reads the body of a write (bounded by max-body-bytes) and hands it on; reads get an empty one. */
@@ -181,9 +182,7 @@ public final class ApiServer {
       request.discardEntityBytes(system);
       return handler.apply(new byte[0]);
     }
-    // A body over the limit is read to its end and dropped before the 413 goes out: answering while the client
-    // still sends would close the connection under it, and the client would see a reset instead of the Status.
-    // Pekko's parsing.max-content-length stays the outer bound of what is read.
+    // A body over the limit is read to its end and dropped before the 413 goes out, for the same reason. Pekko's parsing.max-content-length stays the outer bound of what is read.
     // Continue on the actor system's dispatcher: Pekko's stage would otherwise run it on the common pool, which
     // on a 2-core machine starts a new thread per task.
     return request.entity().getDataBytes()
@@ -220,7 +219,6 @@ public final class ApiServer {
    * one line per check and "readyz check failed" with 503; {@code ?verbose} lists the checks when ready too.
    */
   private CompletionStage<HttpResponse> readyz(HttpRequest request) {
-    request.discardEntityBytes(system);
     MemberStatus status = Cluster.get(system).selfMember().status();
     boolean verbose = request.getUri().query().get("verbose").isPresent();
     return JournalHealth.get(system).check().thenApply(journal -> {
