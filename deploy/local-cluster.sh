@@ -9,7 +9,7 @@
 #                                    SIGKILL after 60 s), their pods' processes, and PostgreSQL if this script started it
 #
 # Everything lives under DROVER_CLUSTER_DIR (default ./local-cluster): member-I/ (data dir, member.conf, member.log,
-# pid), postgres/, kubeconfig. Member I listens on API port DROVER_API_PORT_BASE+I-1 (default 6443), cluster
+# pid), postgres/, pki/ (the cluster CA), kubeconfig. Member I listens on API port DROVER_API_PORT_BASE+I-1 (default 6443), cluster
 # (Artery) port DROVER_REMOTE_PORT_BASE+I-1 (25520) and admin port DROVER_ADMIN_PORT_BASE+I-1 (8558).
 # PostgreSQL: DROVER_PG_PORT (15432), or an existing server: DROVER_JOURNAL_URL, DROVER_JOURNAL_USER, _PASSWORD.
 # DROVER_MEMBER_JAVA_OPTS: JVM options per member (default -Xmx512m; -Dkey=value overrides any setting).
@@ -80,32 +80,53 @@ drover.journal.user = "${DROVER_JOURNAL_USER:-drover}"
 drover.journal.password = "${DROVER_JOURNAL_PASSWORD:-}"
 # One journal, one key for the Secrets in it (written by the first member to start).
 drover.secrets.encryption-key-file = "$dir/secrets-encryption.keys"
+# One cluster CA and ServiceAccount signing key (written by the first member to start).
+drover.pki.dir = "$dir/pki"
 # Stopping a member stops its pods too (a local cluster is thrown away as a whole).
 drover.agent.stop-containers-on-shutdown = true
 EOF
 }
 
+# The cluster's kubeconfig: one context per member, with the CA and the admin credentials a member wrote into its
+# own kubeconfig (every member's admin certificate comes from the shared CA, so any one serves for all).
 write_kubeconfig() { # count
-  local n=$1 i
+  local n=$1 i from="" scheme=http ca="" user=" {}"
+  for i in $(seq 1 "$n"); do [ -f "$dir/member-$i/kubeconfig" ] && from="$dir/member-$i/kubeconfig" && break; done
+  if [ -n "$from" ] && grep -q 'certificate-authority-data' "$from"; then
+    scheme=https
+    ca=$(grep 'certificate-authority-data:' "$from" | head -1 | sed 's/^ *//')
+    user=$'\n'"$(grep -E 'client-(certificate|key)-data:' "$from" | sed 's/^ */    /')"
+  fi
   {
     echo "apiVersion: v1"
     echo "kind: Config"
     echo "clusters:"
     for i in $(seq 1 "$n"); do
-      printf -- "- name: member-%s\n  cluster:\n    server: http://127.0.0.1:%s\n" "$i" "$((api_base + i - 1))"
+      printf -- "- name: member-%s\n  cluster:\n    server: %s://127.0.0.1:%s\n" "$i" "$scheme" "$((api_base + i - 1))"
+      [ -n "$ca" ] && printf -- "    %s\n" "$ca"
     done
     echo "contexts:"
     for i in $(seq 1 "$n"); do
-      printf -- "- name: member-%s\n  context:\n    cluster: member-%s\n    user: drover\n    namespace: default\n" "$i" "$i"
+      printf -- "- name: member-%s\n  context:\n    cluster: member-%s\n    user: drover-admin\n    namespace: default\n" "$i" "$i"
     done
     echo "current-context: member-1"
     echo "users:"
-    echo "- name: drover"
-    echo "  user: {}"
-  } >"$dir/kubeconfig"
+    echo "- name: drover-admin"
+    echo "  user:$user"
+  } >"$dir/kubeconfig.tmp"
+  chmod 600 "$dir/kubeconfig.tmp"
+  mv "$dir/kubeconfig.tmp" "$dir/kubeconfig"
 }
 
-ready() { curl -fsS -m 2 "http://127.0.0.1:$1/readyz" >/dev/null 2>&1; }
+# /readyz answers without credentials; over HTTPS once the members made the CA (not under insecure-http).
+ready() {
+  if [ -f "$dir/pki/ca.crt" ]; then
+    curl -fsS -m 2 --cacert "$dir/pki/ca.crt" "https://127.0.0.1:$1/readyz" >/dev/null 2>&1 ||
+      curl -fsS -m 2 "http://127.0.0.1:$1/readyz" >/dev/null 2>&1
+  else
+    curl -fsS -m 2 "http://127.0.0.1:$1/readyz" >/dev/null 2>&1
+  fi
+}
 
 up() {
   local n=${1:?usage: local-cluster.sh up N}
@@ -125,7 +146,6 @@ up() {
     started+=("$i")
     say "member-$i starting (PID $!, API 127.0.0.1:$port, log $dir/member-$i/member.log)"
   done
-  write_kubeconfig "$n"
   local deadline=$((SECONDS + ${DROVER_START_TIMEOUT:-180}))
   for i in "${started[@]}"; do
     port=$((api_base + i - 1))
@@ -136,6 +156,7 @@ up() {
     done
     say "member-$i ready"
   done
+  write_kubeconfig "$n"
   echo "$dir/kubeconfig"
   say "use: kubectl --kubeconfig $dir/kubeconfig get nodes   (--context member-I for another member)"
 }

@@ -84,6 +84,19 @@ public final class ApiException extends RuntimeException {
     return new ApiException(422, "Invalid", message.toString(), group, kind, name, causes, null);
   }
 
+  /** A request without valid credentials: kubectl says "You must be logged in to the server (Unauthorized)". */
+  public static ApiException unauthorized() {
+    return new ApiException(401, "Unauthorized", "Unauthorized");
+  }
+
+  /**
+   * A request its user may not make, in kube-apiserver's words: {@code pods "x" is forbidden: User "jane" cannot get
+   * resource "pods" in API group "" in the namespace "default"}.
+   */
+  public static ApiException forbidden(String group, String resource, String name, String message) {
+    return new ApiException(403, "Forbidden", message, group, resource, name, List.of(), null);
+  }
+
   public static ApiException methodNotAllowed(String message) {
     return new ApiException(405, "MethodNotAllowed", message);
   }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import io.drover.agent.PodIo;
 import io.drover.api.ApiException;
+import io.drover.apiserver.auth.ApiSecurity;
+import io.drover.apiserver.auth.Authenticator;
 import io.drover.api.Json;
 import io.drover.api.discovery.Discovery;
 import io.drover.api.openapi.OpenApi;
@@ -48,17 +50,21 @@ public final class ApiServer {
   private final long maxBodyBytes;
   private final Duration requestTimeout;
   private final DroverMetrics requestMetrics;
+  private final ApiSecurity security;
 
-  public ApiServer(ActorSystem<?> system, ObjectService service, java.util.function.Supplier<Optional<PodIo>> agent) {
+  public ApiServer(ActorSystem<?> system, ObjectService service, java.util.function.Supplier<Optional<PodIo>> agent,
+      ApiSecurity security) {
     Config config = system.settings().config().getConfig("drover.api");
     this.system = system;
+    this.security = security;
     this.maxBodyBytes = config.getBytes("max-body-bytes");
     this.requestTimeout = config.getDuration("request-timeout");
     this.requestMetrics = DroverMetrics.get(system);
     this.resources = new ResourceHandler(system, service, agent, config.getDuration("max-watch-timeout"),
-        config.getInt("max-list-limit"), Clock.systemUTC());
+        config.getInt("max-list-limit"), Clock.systemUTC(), security);
     this.autoscalingV1 = new AutoscalingV1(system, resources, requestTimeout.toMillis());
-    this.metrics = new MetricsApi(system, service, agent, config.getDuration("metrics-scrape-timeout"));
+    this.metrics = new MetricsApi(system, service, agent, config.getDuration("metrics-scrape-timeout"),
+        security);
     OpenApi.v3Index(); // built once now rather than on the first kubectl apply
     Duration bookmarkInterval = config.getDuration("bookmark-interval");
     system.scheduler().scheduleAtFixedRate(bookmarkInterval, bookmarkInterval, service.store()::bookmark,
@@ -71,7 +77,8 @@ public final class ApiServer {
   }
 
   public CompletionStage<ServerBinding> bind(String host, int port) {
-    return Http.get(system).newServerAt(host, port).bind(this::handle);
+    org.apache.pekko.http.javadsl.ServerBuilder server = Http.get(system).newServerAt(host, port);
+    return security.serverContext().map(server::enableHttps).orElse(server).bind(this::handle);
   }
 
   /** Answers one request; failures of any kind become a Status response. */
@@ -82,7 +89,7 @@ public final class ApiServer {
       // Every request's body is read to its end before it is answered, also when the answer does not need it (a
       // 404 for a POST): answering while the client still sends closes the connection under it, and the client
       // sees a reset or an empty response instead of the Status.
-      response = withBody(request, body -> route(request, body));
+      response = withBody(request, body -> authenticated(request, body));
     } catch (RuntimeException e) {
       response = CompletableFuture.failedFuture(e);
     }
@@ -110,6 +117,29 @@ public final class ApiServer {
       requestMetrics.apiRequest(info.verb(), info.resource(), info.subresource(), answer.status().intValue(), started);
       return answer;
     });
+  }
+
+  /**
+   * Routes a request once its sender is known. Without credentials only the health and version endpoints answer
+   * (kube-apiserver's system:public-info-viewer); anything else is a 401, as is a credential that does not check out.
+   */
+  private CompletionStage<HttpResponse> authenticated(HttpRequest request, byte[] body) {
+    Authenticator.Result who = security.authenticate(request);
+    if (who.failed()) {
+      log.debug("{} {} unauthorized: {}", request.method().value(), request.getUri().path(), who.failure());
+      return done(HttpBodies.status(ApiException.unauthorized()));
+    }
+    if (who.user().isAnonymous() && !isPublic(request.getUri().path())) {
+      return done(HttpBodies.status(ApiException.unauthorized()));
+    }
+    return route(request.addAttribute(ApiSecurity.USER, who.user()), body);
+  }
+
+  /** The paths anyone may read: health and version. */
+  static boolean isPublic(String path) {
+    return path.equals("/version") || path.equals("/version/") || path.equals("/healthz")
+        || path.startsWith("/healthz/") || path.equals("/livez") || path.startsWith("/livez/")
+        || path.equals("/readyz") || path.startsWith("/readyz/");
   }
 
   private CompletionStage<HttpResponse> route(HttpRequest request, byte[] body) {

@@ -48,8 +48,11 @@ public final class MetricsApi implements PodMetricsSource {
   private final ObjectService service;
   private final Supplier<Optional<PodIo>> agent;
   private final Duration scrapeTimeout;
+  private final io.drover.apiserver.auth.ApiSecurity security;
 
-  MetricsApi(ActorSystem<?> system, ObjectService service, Supplier<Optional<PodIo>> agent, Duration scrapeTimeout) {
+  MetricsApi(ActorSystem<?> system, ObjectService service, Supplier<Optional<PodIo>> agent, Duration scrapeTimeout,
+      io.drover.apiserver.auth.ApiSecurity security) {
+    this.security = security;
     this.system = system;
     this.service = service;
     this.agent = agent;
@@ -203,9 +206,10 @@ public final class MetricsApi implements PodMetricsSource {
   private CompletionStage<Optional<NodeUsage>> remote(StoredObject node) {
     NodeProxy.Endpoint endpoint = NodeProxy.endpointOf(node.object());
     if (endpoint == null) return CompletableFuture.completedFuture(Optional.empty());
-    HttpRequest request = HttpRequest.GET("http://" + endpoint.host() + ":" + endpoint.port()
+    HttpRequest request = HttpRequest.GET(security.scheme() + "://" + endpoint.host() + ":" + endpoint.port()
         + USAGE_PATH.formatted(node.name())).addHeader(RawHeader.create(NodeProxy.FORWARDED_HEADER, node.name()));
-    return Http.get(system).singleRequest(request)
+    return (security.isSecure() ? Http.get(system).singleRequest(request, security.memberClientContext())
+        : Http.get(system).singleRequest(request))
         .thenCompose(response -> response.entity().toStrict(scrapeTimeout.toMillis(), system)
             .thenApply(strict -> {
               if (response.status().intValue() != 200) return Optional.<NodeUsage>empty();

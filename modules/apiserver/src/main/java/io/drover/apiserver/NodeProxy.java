@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.api.ApiException;
 import io.drover.api.Json;
 import io.drover.api.ResourceRegistry;
+import io.drover.apiserver.auth.ApiSecurity;
 import io.drover.control.store.ObjectService;
 import io.drover.control.store.StoredObject;
 import java.util.concurrent.CompletionStage;
@@ -37,13 +38,16 @@ final class NodeProxy {
   private NodeProxy() {}
 
   /** Forwards a plain request (logs, including -f) and streams the other member's response back. */
-  static CompletionStage<HttpResponse> forward(ActorSystem<?> system, ObjectService service, HttpRequest request,
-      String node) {
+  static CompletionStage<HttpResponse> forward(ActorSystem<?> system, ApiSecurity security, ObjectService service,
+      HttpRequest request, String node) {
     Endpoint endpoint = endpoint(service, request, node);
     HttpRequest forwarded = HttpRequest.GET(relative(request)).addHeader(RawHeader.create(FORWARDED_HEADER, node));
     // A connection of its own (no pool): a followed log may stay open for hours and must not queue other requests.
     return Source.single(forwarded)
-        .via(Http.get(system).connectionTo(endpoint.host()).toPort(endpoint.port()).http())
+        .via(security.isSecure()
+            ? Http.get(system).connectionTo(endpoint.host()).toPort(endpoint.port())
+                .withCustomHttpsConnectionContext(security.memberClientContext()).https()
+            : Http.get(system).connectionTo(endpoint.host()).toPort(endpoint.port()).http())
         .runWith(Sink.head(), Materializer.matFromSystem(system))
         .handle((response, error) -> {
           if (error != null) throw unreachable(node, endpoint, error);
@@ -55,10 +59,10 @@ final class NodeProxy {
    * Forwards a WebSocket (exec): connects to the other member first and accepts the client's upgrade only once that
    * member has accepted, so a refusal there (say, the container just stopped) reaches the client as its Status.
    */
-  static CompletionStage<HttpResponse> forwardWebSocket(ActorSystem<?> system, ObjectService service,
-      HttpRequest request, WebSocketUpgrade upgrade, String protocol, String node) {
+  static CompletionStage<HttpResponse> forwardWebSocket(ActorSystem<?> system, ApiSecurity security,
+      ObjectService service, HttpRequest request, WebSocketUpgrade upgrade, String protocol, String node) {
     Endpoint endpoint = endpoint(service, request, node);
-    WebSocketRequest forwarded = WebSocketRequest.create("ws://" + endpoint.host() + ":" + endpoint.port()
+    WebSocketRequest forwarded = WebSocketRequest.create((security.isSecure() ? "wss" : "ws") + "://" + endpoint.host() + ":" + endpoint.port()
         + relative(request)).requestSubprotocol(protocol).addHeader(RawHeader.create(FORWARDED_HEADER, node));
     Materializer materializer = Materializer.matFromSystem(system);
     // The other member's side of the socket, as a publisher (its messages) and a subscriber (messages to it).
@@ -66,7 +70,10 @@ final class NodeProxy {
         Sink.<Message>asPublisher(AsPublisher.WITHOUT_FANOUT), Source.<Message>asSubscriber(), Keep.both());
     Pair<CompletionStage<org.apache.pekko.http.javadsl.model.ws.WebSocketUpgradeResponse>,
         Pair<Publisher<Message>, Subscriber<Message>>> connected =
-        Http.get(system).singleWebSocketRequest(forwarded, remoteSide, materializer);
+        security.isSecure()
+            ? Http.get(system).singleWebSocketRequest(forwarded, remoteSide, security.memberClientContext(),
+                materializer)
+            : Http.get(system).singleWebSocketRequest(forwarded, remoteSide, materializer);
     Publisher<Message> fromRemote = connected.second().first();
     Subscriber<Message> toRemote = connected.second().second();
     return connected.first().handle((answer, error) -> {

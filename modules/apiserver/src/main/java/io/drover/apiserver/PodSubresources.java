@@ -52,8 +52,11 @@ final class PodSubresources {
   private final ObjectService service;
   private final java.util.function.Supplier<Optional<PodIo>> agent;
   private final Clock clock;
+  private final io.drover.apiserver.auth.ApiSecurity security;
 
-  PodSubresources(ActorSystem<?> system, ObjectService service, java.util.function.Supplier<Optional<PodIo>> agent, Clock clock) {
+  PodSubresources(ActorSystem<?> system, ObjectService service, java.util.function.Supplier<Optional<PodIo>> agent, Clock clock,
+      io.drover.apiserver.auth.ApiSecurity security) {
+    this.security = security;
     this.system = system;
     this.service = service;
     this.agent = agent;
@@ -94,7 +97,7 @@ final class PodSubresources {
         number(query, "tailLines"), number(query, "sinceSeconds"), flag(query, "timestamps"),
         number(query, "limitBytes"));
     Optional<PodIo> local = local(pod);
-    if (local.isEmpty()) return NodeProxy.forward(system, service, request, nodeName(pod));
+    if (local.isEmpty()) return NodeProxy.forward(system, security, service, request, nodeName(pod));
     PodIo io = local.get();
     String uid = Json.text(pod.object(), "metadata.uid");
     Path file = io.podDirectory(pod.namespace(), pod.name(), uid)
@@ -129,7 +132,7 @@ final class PodSubresources {
           + Json.text(pod.object(), "status.phase") + ")");
     }
     Optional<PodIo> local = local(pod);
-    if (local.isEmpty()) return NodeProxy.forwardWebSocket(system, service, request, upgrade, protocol, nodeName(pod));
+    if (local.isEmpty()) return NodeProxy.forwardWebSocket(system, security, service, request, upgrade, protocol, nodeName(pod));
     PodIo io = local.get();
     ExecSession session;
     try {

@@ -62,8 +62,8 @@ final class ResourceHandler {
   private final PodSubresources pods;
 
   ResourceHandler(ActorSystem<?> system, ObjectService service, java.util.function.Supplier<Optional<PodIo>> agent, Duration maxWatchTimeout,
-      int maxListLimit, Clock clock) {
-    this.pods = new PodSubresources(system, service, agent, clock);
+      int maxListLimit, Clock clock, io.drover.apiserver.auth.ApiSecurity security) {
+    this.pods = new PodSubresources(system, service, agent, clock, security);
     this.system = system;
     this.service = service;
     this.store = service.store();

@@ -44,10 +44,12 @@ public final class DroverServer implements AutoCloseable {
   private final io.drover.control.store.ObjectService service;
 
   private final java.util.Optional<NodeAgent> containersToStop;
+  private final Credentials credentials;
 
   private DroverServer(ActorSystem<Void> system, io.drover.control.store.ObjectService service, ServerBinding binding,
       ServerBinding adminBinding, Path dataDir,
-      java.util.Optional<NodeAgent> containersToStop) {
+      java.util.Optional<NodeAgent> containersToStop, Credentials credentials) {
+    this.credentials = credentials;
     this.system = system;
     this.service = service;
     this.binding = binding;
@@ -122,7 +124,9 @@ public final class DroverServer implements AutoCloseable {
       java.util.List<String> roles = config.getStringList("pekko.cluster.roles");
       // The API binds first: the agent publishes the bound port in its Node, for other members to reach its pods.
       java.util.concurrent.atomic.AtomicReference<PodIo> localAgent = new java.util.concurrent.atomic.AtomicReference<>();
-      ApiServer api = new ApiServer(system, plane.service(), () -> java.util.Optional.ofNullable(localAgent.get()));
+      Credentials credentials = Credentials.create(config, dataDir);
+      ApiServer api = new ApiServer(system, plane.service(), () -> java.util.Optional.ofNullable(localAgent.get()),
+          credentials.apiSecurity(plane.service()));
       apiServer.set(api);
       CompletionStage<ServerBinding> bound = api.bind(config.getString("drover.api.host"),
           config.getInt("drover.api.port"));
@@ -140,7 +144,7 @@ public final class DroverServer implements AutoCloseable {
       ServerBinding adminBinding = bindAdmin(system, config);
       boolean stopContainers = config.getBoolean("drover.agent.stop-containers-on-shutdown");
       DroverServer server = new DroverServer(system, plane.service(), binding, adminBinding, dataDir,
-          stopContainers ? agent.map(a -> (NodeAgent) a) : java.util.Optional.empty());
+          stopContainers ? agent.map(a -> (NodeAgent) a) : java.util.Optional.empty(), credentials);
       if (stopContainers && agent.isPresent()) {
         // Ctrl-C and SIGTERM too: stop containers before the actor system goes.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -228,7 +232,25 @@ public final class DroverServer implements AutoCloseable {
   }
 
   public String apiUrl() {
-    return "http://" + apiAddress().getHostString() + ":" + apiAddress().getPort();
+    return credentials.scheme() + "://" + apiAddress().getHostString() + ":" + apiAddress().getPort();
+  }
+
+  /**
+   * A TLS context for calling this member's API as the cluster admin (the kubeconfig's client certificate, trusting
+   * the cluster CA); the default context under drover.api.insecure-http.
+   */
+  public javax.net.ssl.SSLContext adminSslContext() {
+    return credentials.adminSslContext();
+  }
+
+  /** An HTTP client for this member's API, as the cluster admin: what tests and benchmarks send raw requests with. */
+  public java.net.http.HttpClient.Builder adminHttpClient() {
+    return java.net.http.HttpClient.newBuilder().sslContext(adminSslContext());
+  }
+
+  /** The cluster's PKI (CA, token signing key); empty under drover.api.insecure-http. */
+  public java.util.Optional<io.drover.apiserver.auth.ClusterPki> pki() {
+    return credentials.pki();
   }
 
   /** Where the admin endpoint listens (drover.admin; port 0 in the configuration means a free port). */
@@ -254,26 +276,8 @@ public final class DroverServer implements AutoCloseable {
   }
 
   private void writeKubeconfig() {
-    String yaml = """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: drover
-          cluster:
-            server: %s
-        contexts:
-        - name: drover
-          context:
-            cluster: drover
-            user: drover
-            namespace: default
-        current-context: drover
-        users:
-        - name: drover
-          user: {}
-        """.formatted(apiUrl());
     try {
-      Files.writeString(kubeconfig(), yaml);
+      Credentials.writeOwnerOnly(kubeconfig(), credentials.kubeconfig(apiUrl()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -85,9 +85,17 @@ public final class LocalCluster implements AutoCloseable {
     return dir.resolve("kubeconfig");
   }
 
-  /** Member i's API, i from 1. */
+  /** Member i's API, i from 1: HTTPS unless the members run with drover.api.insecure-http (no CA then). */
   public String apiUrl(int member) {
-    return "http://127.0.0.1:" + (apiBase + member - 1);
+    return (Files.exists(dir.resolve("pki").resolve("ca.crt")) ? "https" : "http") + "://127.0.0.1:"
+        + (apiBase + member - 1);
+  }
+
+  /** An HTTP client for the members' APIs as the cluster admin (a client certificate of the cluster's CA). */
+  public java.net.http.HttpClient.Builder adminHttpClient() throws IOException {
+    io.drover.apiserver.auth.ClusterPki pki = io.drover.apiserver.auth.ClusterPki.loadOrCreate(dir.resolve("pki"));
+    return java.net.http.HttpClient.newBuilder().sslContext(pki.sslContext(pki.issueClient(Credentials.ADMIN_USER,
+        List.of("system:masters"), java.time.Duration.ofDays(1))));
   }
 
   /** Member i's admin endpoint, i from 1. */

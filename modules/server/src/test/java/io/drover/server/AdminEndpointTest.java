@@ -37,7 +37,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AdminEndpointTest {
   static final Duration DEADLINE = Duration.ofSeconds(90);
-  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  static final HttpClient HTTP = TestServers.http().connectTimeout(Duration.ofSeconds(10)).build();
   static TestServers.Member memberA;
   static TestServers.Member memberB;
 

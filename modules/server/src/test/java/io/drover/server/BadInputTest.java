@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 final class BadInputTest {
   /** Small, so a body over the limit is cheap to send; every valid body in this test fits. */
   private static final int MAX_BODY_BYTES = 1024;
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final HttpClient HTTP = TestServers.http().connectTimeout(Duration.ofSeconds(5)).build();
   private static final String NS = "bad-input";
 
   private static Path dataDir;

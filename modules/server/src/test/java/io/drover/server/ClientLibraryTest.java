@@ -46,8 +46,9 @@ final class ClientLibraryTest {
   static void start() throws Exception {
     dataDir = TestServers.tempDataDir();
     server = TestServers.start(dataDir);
-    client = new KubernetesClientBuilder()
-        .withConfig(new ConfigBuilder().withMasterUrl(server.apiUrl()).build()).build();
+    // The kubeconfig Drover writes: the cluster CA and the admin's client certificate.
+    client = new KubernetesClientBuilder().withConfig(io.fabric8.kubernetes.client.Config.fromKubeconfig(
+        java.nio.file.Files.readString(server.kubeconfig()))).build();
   }
 
   @AfterAll

@@ -96,7 +96,7 @@ class DrainTest {
         """, "apply", "-f", "-").assertOk();
     Polling.await(() -> kubectl.run("get", "pod", "single", "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}")
         .stdout().equals("True") ? true : null, DEADLINE, "the pod to be ready");
-    var http = java.net.http.HttpClient.newHttpClient();
+    var http = TestServers.http().build();
     var response = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.apiUrl()
             + "/api/v1/namespaces/default/pods/single/eviction"))
         .header("Content-Type", "application/json")

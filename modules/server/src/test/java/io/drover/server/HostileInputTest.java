@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * bodies, and clients that send slowly or stall.
  */
 class HostileInputTest {
-  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  static final HttpClient HTTP = TestServers.http().connectTimeout(Duration.ofSeconds(5)).build();
   static Path dataDir;
   static DroverServer server;
   static String api;
@@ -155,8 +155,7 @@ class HostileInputTest {
 
   @Test
   void aBodySentTooSlowlyIsTimedOutWithAStatusAndAStalledConnectionIsClosed() throws Exception {
-    try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress(server.apiAddress().getHostString(), server.apiAddress().getPort()));
+    try (Socket socket = apiSocket()) {
       socket.setSoTimeout(20_000);
       OutputStream out = socket.getOutputStream();
       out.write(("POST " + CONFIG_MAPS + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -167,8 +166,7 @@ class HostileInputTest {
       assertEquals("HTTP/1.1 408", answer, "the body never completes: the request times out");
       assertTrue(System.nanoTime() - started < Duration.ofSeconds(15).toNanos());
     }
-    try (Socket idle = new Socket()) {
-      idle.connect(new InetSocketAddress(server.apiAddress().getHostString(), server.apiAddress().getPort()));
+    try (Socket idle = apiSocket()) {
       idle.setSoTimeout(20_000);
       idle.getOutputStream().write("GET /api HTTP/1.1\r\nHost".getBytes(StandardCharsets.US_ASCII));
       long started = System.nanoTime();
@@ -190,8 +188,7 @@ class HostileInputTest {
   void aBodyTheAnswerDoesNotNeedIsStillReadSoTheConnectionLivesOn() throws Exception {
     // The fuzz test saw "no answer" for a large POST to a path that does not exist: the 404 went out while the body
     // was still arriving, and closing the connection under the sender lost the answer.
-    try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress(server.apiAddress().getHostString(), server.apiAddress().getPort()));
+    try (Socket socket = apiSocket()) {
       OutputStream out = socket.getOutputStream();
       InputStream in = socket.getInputStream();
       byte[] body = ("{\"data\":\"" + "z".repeat(200_000) + "\"}").getBytes(StandardCharsets.US_ASCII);
@@ -228,5 +225,13 @@ class HostileInputTest {
     java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
     int bytes = length.find() ? Integer.parseInt(length.group(1)) : 0;
     return head + new String(in.readNBytes(bytes), StandardCharsets.UTF_8);
+  }
+
+  /** A TLS connection to the API as the cluster admin, for requests no HTTP client would send. */
+  static Socket apiSocket() throws Exception {
+    Socket socket = TestServers.adminSslContext().getSocketFactory().createSocket(
+        server.apiAddress().getHostString(), server.apiAddress().getPort());
+    ((javax.net.ssl.SSLSocket) socket).startHandshake();
+    return socket;
   }
 }

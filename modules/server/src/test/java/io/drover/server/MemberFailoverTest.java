@@ -37,7 +37,7 @@ class MemberFailoverTest {
   static final String NAMESPACE = "failover";
   static LocalCluster cluster;
   static Kubectl kubectl;
-  static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  static HttpClient http;
 
   @BeforeAll
   static void start() throws Exception {
@@ -57,6 +57,7 @@ class MemberFailoverTest {
         "-Ddrover.node-lifecycle.default-toleration=2s",
         "-Ddrover.agent.restart-backoff-initial=1s"));
     kubectl = new Kubectl(cluster.kubeconfig());
+    http = cluster.adminHttpClient().connectTimeout(Duration.ofSeconds(2)).build();
     for (int i = 1; i <= MEMBERS; i++) {
       String node = "member-" + i;
       Polling.await(() -> kubectl.run("get", "node", node).stdout().contains(" Ready") ? true : null, DEADLINE,

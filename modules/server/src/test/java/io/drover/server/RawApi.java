@@ -9,7 +9,7 @@ import java.time.Duration;
 
 /** Plain HTTP requests to a member's API, for tests that send what no client library would. */
 final class RawApi {
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final HttpClient HTTP = TestServers.http().connectTimeout(Duration.ofSeconds(5)).build();
 
   private RawApi() {}
 

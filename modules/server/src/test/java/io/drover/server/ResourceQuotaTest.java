@@ -92,7 +92,7 @@ class ResourceQuotaTest {
   void concurrentCreatesNeverTakeMoreThanTheQuotaHolds() throws Exception {
     kubectl.run("create", "namespace", "quota-race").assertOk();
     kubectl.run("create", "quota", "five", "-n", "quota-race", "--hard=configmaps=5").assertOk();
-    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    java.net.http.HttpClient http = TestServers.http().build();
     String url = member.server().apiUrl() + "/api/v1/namespaces/quota-race/configmaps";
     java.util.List<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>>> creates =
         new java.util.ArrayList<>();

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 /** Durability: what the API acknowledged survives a clean restart and a kill -9 of the JVM. */
 final class RestartTest {
   private static final Duration DEADLINE = Duration.ofSeconds(90);
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final HttpClient HTTP = TestServers.http().connectTimeout(Duration.ofSeconds(5)).build();
 
   private static Path dataDir;
   /** The in-process member; the restart test replaces it with a new one on the same data directory. */
@@ -104,7 +104,7 @@ final class RestartTest {
     Path dir = TestServers.tempDataDir();
     childDataDirs.add(dir);
     int port = freePort();
-    String api = "http://127.0.0.1:" + port;
+    String api = "https://127.0.0.1:" + port;
     String configMaps = api + "/api/v1/namespaces/default/configmaps";
 
     Process first = startMember(dir, port, "first.log");
@@ -175,7 +175,8 @@ final class RestartTest {
   private static Process startMember(Path dir, int port, String logName) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     // A free admin port: the member keeps its API port across restarts, but nothing needs a fixed admin port.
-    ProcessBuilder builder = new ProcessBuilder(java, "-Ddrover.admin.port=0", "-cp",
+    ProcessBuilder builder = new ProcessBuilder(java, "-Ddrover.admin.port=0",
+        "-Ddrover.pki.dir=" + TestServers.TEST_PKI, "-cp",
         System.getProperty("java.class.path"),
         "io.drover.server.Main", "up", "--data-dir", dir.toString(), "--port", Integer.toString(port))
         .redirectErrorStream(true)

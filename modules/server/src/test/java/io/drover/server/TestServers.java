@@ -24,11 +24,48 @@ final class TestServers {
     return start(dataDir, Map.of());
   }
 
-  /** Test defaults: containers stop with the server, and crash back-off is short. */
+  /**
+   * One cluster CA for every member the tests of this JVM start, so that one admin client ({@link #http()}) reaches
+   * them all and members started apart can join each other. Deleted when the JVM exits.
+   */
+  static final Path TEST_PKI = testPki();
+
+  /** Test defaults: containers stop with the server, crash back-off is short, and the members share one CA. */
   static final Map<String, Object> TEST_DEFAULTS = Map.of(
       "drover.agent.stop-containers-on-shutdown", true,
       "drover.agent.restart-backoff-initial", "1s",
-      "drover.agent.restart-backoff-max", "8s");
+      "drover.agent.restart-backoff-max", "8s",
+      "drover.pki.dir", TEST_PKI.toString());
+
+  private static Path testPki() {
+    Path dir = tempDataDir();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteRecursively(dir)));
+    return dir;
+  }
+
+  /**
+   * An HTTP client for the test members' APIs as the cluster admin: a client certificate of the shared test CA
+   * (group system:masters), trusting that CA.
+   */
+  static java.net.http.HttpClient.Builder http() {
+    return java.net.http.HttpClient.newBuilder().sslContext(adminSslContext());
+  }
+
+  /** TLS as the cluster admin of the test CA: for raw sockets and clients other than java.net.http. */
+  static synchronized javax.net.ssl.SSLContext adminSslContext() {
+    if (adminSsl == null) {
+      try {
+        io.drover.apiserver.auth.ClusterPki pki = io.drover.apiserver.auth.ClusterPki.loadOrCreate(TEST_PKI);
+        adminSsl = pki.sslContext(pki.issueClient("test-admin", java.util.List.of("system:masters"),
+            java.time.Duration.ofDays(1)));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return adminSsl;
+  }
+
+  private static javax.net.ssl.SSLContext adminSsl;
 
   static DroverServer start(Path dataDir, Map<String, Object> overrides) throws Exception {
     Map<String, Object> all = new java.util.HashMap<>(TEST_DEFAULTS);

@@ -25,7 +25,7 @@ class WorkloadsTest {
   static TestServers.Member member;
   static DroverServer server;
   static Kubectl kubectl;
-  static final HttpClient http = HttpClient.newHttpClient();
+  static final HttpClient http = TestServers.http().build();
 
   @BeforeAll
   static void start() throws Exception {

@@ -93,9 +93,9 @@ public final class ApiBenchmark {
   private final Options options;
   private final BenchHttp http;
 
-  private ApiBenchmark(Options options, String api) {
+  private ApiBenchmark(Options options, BenchHttp http) {
     this.options = options;
-    this.http = new BenchHttp(api, options.deadline());
+    this.http = http;
   }
 
   /**
@@ -108,7 +108,7 @@ public final class ApiBenchmark {
     try {
       Map<String, Object> journal = postgres == null ? Map.of() : postgres.journalSettings();
       try (DroverServer server = DroverServer.start(DroverServer.config(dataDir, 0, journal))) {
-        return new ApiBenchmark(options, server.apiUrl()).measure();
+        return new ApiBenchmark(options, BenchHttp.of(server, options.deadline())).measure();
       }
     } finally {
       if (postgres != null) postgres.close();
@@ -129,7 +129,7 @@ public final class ApiBenchmark {
     URI watchUri = http.uri(configMaps + "?watch=true&resourceVersion=" + http.listResourceVersion(configMaps));
     List<Watcher> watchers = new ArrayList<>();
     for (int w = 0; w < options.watchers(); w++) {
-      watchers.add(Watcher.open(watchUri, prefix, options.count()));
+      watchers.add(Watcher.open(http, watchUri, prefix, options.count()));
     }
     Bench.progress("creating %d ConfigMaps with %d clients, %d watchers", options.count(), options.clients(),
         options.watchers());
@@ -199,9 +199,10 @@ public final class ApiBenchmark {
     }
 
     /** Opens the stream (answers once the response headers arrived) and starts reading it. */
-    static Watcher open(URI uri, String prefix, int count) throws IOException, InterruptedException {
+    static Watcher open(BenchHttp http, URI uri, String prefix, int count) throws IOException,
+        InterruptedException {
       Watcher watcher = new Watcher(prefix, count);
-      watcher.stream = WatchStream.open(uri, watcher);
+      watcher.stream = http.watch(uri, watcher);
       return watcher;
     }
 

@@ -34,11 +34,28 @@ final class BenchHttp {
   private final String api;
   private final Duration timeout;
   // One client for all threads: the JDK pools HTTP/1.1 connections, one per request in flight.
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final HttpClient http;
 
-  BenchHttp(String api, Duration timeout) {
+  /** Requests to {@code api} over TLS as {@code ssl}'s identity (the cluster admin). */
+  BenchHttp(String api, javax.net.ssl.SSLContext ssl, Duration timeout) {
     this.api = api;
     this.timeout = timeout;
+    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(ssl).build();
+  }
+
+  /** Requests to a member's API as its cluster admin. */
+  static BenchHttp of(io.drover.server.DroverServer server, Duration timeout) {
+    return new BenchHttp(server.apiUrl(), server.adminSslContext(), timeout);
+  }
+
+  /** The client itself, for requests built elsewhere. */
+  HttpClient client() {
+    return http;
+  }
+
+  /** Opens a watch stream (answers once the response headers arrived) and starts reading it. */
+  WatchStream watch(URI uri, WatchStream.Listener listener) throws java.io.IOException, InterruptedException {
+    return WatchStream.open(http, uri, listener);
   }
 
   URI uri(String path) {

@@ -63,7 +63,7 @@ public final class ChurnBenchmark {
               + "virtual nodes; then its template changes and every pod is replaced. Latencies run from each pod's "
               + "ADDED event (its create by the ReplicaSet controller).")
           .settings(sim).setting("replicas", replicas).setting("maxSurge / maxUnavailable", "25% / 25%");
-      try (WatchStream stream = WatchStream.open(
+      try (WatchStream stream = http.watch(
               http.uri(pods + "?watch=true&resourceVersion=" + http.listResourceVersion(pods)), events);
           Timeline timeline = new Timeline(1000)
               .counter("pods bound", "pods/s", () -> events.count(s -> s.bound != 0))

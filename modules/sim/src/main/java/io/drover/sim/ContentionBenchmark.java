@@ -86,7 +86,7 @@ public final class ContentionBenchmark {
           .setting("room", room + " pods (" + PODS_PER_NODE + " per node)");
       BenchHttp.Batch creates;
       long filledAt;
-      try (WatchStream stream = WatchStream.open(
+      try (WatchStream stream = http.watch(
               http.uri(pods + "?watch=true&resourceVersion=" + http.listResourceVersion(pods)), tracker);
           Timeline timeline = new Timeline(1000)
               .counter("pods bound", "pods/s", () -> tracker.reached(Stage.BOUND))

@@ -64,7 +64,7 @@ public final class DensityBenchmark {
       BenchHttp.Batch creates;
       long measuredNanos;
       List<Timeline.Series> series;
-      try (WatchStream stream = WatchStream.open(
+      try (WatchStream stream = http.watch(
               http.uri(collection + "?watch=true&resourceVersion=" + http.listResourceVersion(collection)), tracker);
           Timeline timeline = new Timeline(1000)
               .counter("pods bound", "pods/s", () -> tracker.reached(Stage.BOUND))

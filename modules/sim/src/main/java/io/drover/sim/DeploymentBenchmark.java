@@ -99,7 +99,7 @@ public final class DeploymentBenchmark {
   private final Options options;
   private final BenchHttp http;
   private final ActorSystem<?> system;
-  private final HttpClient client = HttpClient.newHttpClient();
+  private final HttpClient client;
   private final ExecutorService kubeletWorkers = Executors.newFixedThreadPool(8);
   /** Pods the virtual kubelet reported Running and Ready, and has not seen deleted since: the serving pods. */
   private final Set<String> reported = ConcurrentHashMap.newKeySet();
@@ -107,9 +107,10 @@ public final class DeploymentBenchmark {
   private final AtomicInteger failures = new AtomicInteger();
   private volatile String firstFailure;
 
-  private DeploymentBenchmark(Options options, String api, ActorSystem<?> system) {
+  private DeploymentBenchmark(Options options, BenchHttp http, ActorSystem<?> system) {
     this.options = options;
-    this.http = new BenchHttp(api, options.deadline());
+    this.http = http;
+    this.client = http.client();
     this.system = system;
   }
 
@@ -120,7 +121,7 @@ public final class DeploymentBenchmark {
       try (DroverServer server = DroverServer.start(DroverServer.config(dataDir, 0, Map.of(
           "pekko.cluster.roles", List.of("control-plane"),
           "drover.node-lifecycle.grace-period", "1h")))) {
-        DeploymentBenchmark bench = new DeploymentBenchmark(options, server.apiUrl(), server.system());
+        DeploymentBenchmark bench = new DeploymentBenchmark(options, BenchHttp.of(server, options.deadline()), server.system());
         try {
           return bench.measure();
         } finally {
@@ -152,7 +153,7 @@ public final class DeploymentBenchmark {
     CompletableFuture.allOf(capacities).get(options.deadline().toSeconds(), TimeUnit.SECONDS);
 
     String podsPath = "/api/v1/namespaces/" + NAMESPACE + "/pods";
-    try (WatchStream kubelet = WatchStream.open(http.uri(podsPath + "?watch=true&resourceVersion="
+    try (WatchStream kubelet = http.watch(http.uri(podsPath + "?watch=true&resourceVersion="
         + http.listResourceVersion(podsPath)), new VirtualKubelet())) {
       Bench.progress("creating a deployment of %d replicas", options.replicas());
       long created = System.nanoTime();

@@ -127,8 +127,9 @@ public final class FailoverBenchmark {
       ApiBenchmark.Result postgres) throws Exception {
     int n = options.entities();
     List<BenchHttp> members = new ArrayList<>();
+    javax.net.ssl.SSLContext admin = cluster.adminHttpClient().build().sslContext();
     for (int i = 1; i <= options.members(); i++) {
-      members.add(new BenchHttp(cluster.apiUrl(i), Duration.ofSeconds(60)));
+      members.add(new BenchHttp(cluster.apiUrl(i), admin, Duration.ofSeconds(60)));
     }
     BenchHttp survivor = members.get(1);
     survivor.createNamespace(NAMESPACE);

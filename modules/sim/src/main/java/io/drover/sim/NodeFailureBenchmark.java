@@ -93,7 +93,7 @@ public final class NodeFailureBenchmark {
           .setting("node grace period", options.gracePeriod().toSeconds() + " s")
           .setting("NotReady toleration", options.toleration().toSeconds() + " s");
       Set<String> crashed = new HashSet<>();
-      try (WatchStream stream = WatchStream.open(
+      try (WatchStream stream = http.watch(
               http.uri(pods + "?watch=true&resourceVersion=" + http.listResourceVersion(pods)), events);
           Timeline timeline = new Timeline(1000)
               .counter("pods running", "pods/s", () -> events.count(s -> s.running != 0))

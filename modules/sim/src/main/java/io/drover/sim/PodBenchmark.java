@@ -139,12 +139,12 @@ public final class PodBenchmark {
   private final BenchHttp http;
   private final String pods = "/api/v1/namespaces/" + NAMESPACE + "/pods";
 
-  private PodBenchmark(Options options, Runtime runtime, Path dataDir, String api, List<ProcessHandle> seen) {
+  private PodBenchmark(Options options, Runtime runtime, Path dataDir, BenchHttp http, List<ProcessHandle> seen) {
     this.options = options;
     this.runtime = runtime;
     this.dataDir = dataDir;
     this.seen = seen;
-    this.http = new BenchHttp(api, options.deadline());
+    this.http = http;
   }
 
   /** Starts a member, measures, stops it, checks for leftover processes, and deletes a temporary data directory. */
@@ -162,7 +162,7 @@ public final class PodBenchmark {
       settings.put("drover.agent.stop-containers-on-shutdown", true);
       settings.put("drover.agent.runtime", runtime.name());
       try (DroverServer server = DroverServer.start(DroverServer.config(dataDir, 0, settings))) {
-        measured = new PodBenchmark(options, runtime, dataDir, server.apiUrl(), seen).measure();
+        measured = new PodBenchmark(options, runtime, dataDir, BenchHttp.of(server, options.deadline()), seen).measure();
         Bench.progress("closing the member");
       }
       return measured.withProcessesLeft(stopLeftovers(dataDir, seen, options.deadline()));
@@ -237,7 +237,7 @@ public final class PodBenchmark {
   }
 
   private WatchStream watchPods(PodTracker tracker) throws IOException, InterruptedException {
-    return WatchStream.open(http.uri(pods + "?watch=true&resourceVersion=" + http.listResourceVersion(pods)), tracker);
+    return http.watch(http.uri(pods + "?watch=true&resourceVersion=" + http.listResourceVersion(pods)), tracker);
   }
 
   /** Lists the nodes and, if none is Ready yet, watches them until one is (list, then watch: an informer's start). */
@@ -248,7 +248,7 @@ public final class PodBenchmark {
     }
     CompletableFuture<Void> ready = new CompletableFuture<>();
     String from = list.path("metadata").path("resourceVersion").asText();
-    try (WatchStream stream = WatchStream.open(http.uri("/api/v1/nodes?watch=true&resourceVersion=" + from),
+    try (WatchStream stream = http.watch(http.uri("/api/v1/nodes?watch=true&resourceVersion=" + from),
         new WatchStream.Listener() {
           @Override
           public void onEvent(String type, JsonNode node, long arrivedNanos) {

@@ -120,7 +120,7 @@ public final class ProxyBenchmark {
     bulkThread.setDaemon(true);
     bulkThread.start();
     try (DroverServer server = DroverServer.start(DroverServer.config(dataDir, 0, Map.of()))) {
-      BenchHttp http = new BenchHttp(server.apiUrl(), options.deadline());
+      BenchHttp http = BenchHttp.of(server, options.deadline());
       http.createNamespace(NAMESPACE);
       String service = """
           {"apiVersion":"v1","kind":"Service","metadata":{"name":"backend"},

@@ -153,9 +153,9 @@ public final class SchedulerBenchmark {
   private final ActorSystem<?> system;
   private final String pods = "/api/v1/namespaces/" + NAMESPACE + "/pods";
 
-  private SchedulerBenchmark(Options options, String api, ActorSystem<?> system) {
+  private SchedulerBenchmark(Options options, BenchHttp http, ActorSystem<?> system) {
     this.options = options;
-    this.http = new BenchHttp(api, options.deadline());
+    this.http = http;
     this.system = system;
   }
 
@@ -169,7 +169,7 @@ public final class SchedulerBenchmark {
     try {
       try (DroverServer server = DroverServer.start(DroverServer.config(dataDir, 0,
           Map.of("pekko.cluster.roles", List.of("control-plane"))))) {
-        placed = new SchedulerBenchmark(options, server.apiUrl(), server.system()).measure();
+        placed = new SchedulerBenchmark(options, BenchHttp.of(server, options.deadline()), server.system()).measure();
         Bench.progress("closing the member");
       }
     } finally {
@@ -192,7 +192,7 @@ public final class SchedulerBenchmark {
 
     String prefix = "pod-" + run + "-";
     PodTracker tracker = new PodTracker(prefix, options.pods());
-    try (WatchStream stream = WatchStream.open(
+    try (WatchStream stream = http.watch(
         http.uri(pods + "?watch=true&resourceVersion=" + http.listResourceVersion(pods)), tracker)) {
       Bench.progress("creating %d pods with %d clients", options.pods(), options.clients());
       BenchHttp.Batch creates = http.send(options.pods(), options.clients(), i -> http.post(pods, pod(prefix + i)),

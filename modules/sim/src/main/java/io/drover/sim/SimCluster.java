@@ -33,7 +33,7 @@ final class SimCluster implements AutoCloseable {
   private SimCluster(DroverServer server, ActorRef<VirtualNodes.Command> fleet, VirtualNodes.Settings fleetSettings,
       String journal, LocalPostgres postgres, Path dataDir, boolean deleteDataDir, Duration timeout) {
     this.server = server;
-    this.http = new BenchHttp(server.apiUrl(), timeout);
+    this.http = BenchHttp.of(server, timeout);
     this.fleet = fleet;
     this.fleetSettings = fleetSettings;
     this.journal = journal;

@@ -33,8 +33,7 @@ final class WatchStream implements AutoCloseable {
   }
 
   /** Opens the stream (answers once the response headers arrived) and starts reading it. */
-  static WatchStream open(URI uri, Listener listener) throws IOException, InterruptedException {
-    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  static WatchStream open(HttpClient http, URI uri, Listener listener) throws IOException, InterruptedException {
     HttpResponse<Stream<String>> response = http.send(HttpRequest.newBuilder(uri).GET().build(),
         BodyHandlers.ofLines());
     if (response.statusCode() != 200) {

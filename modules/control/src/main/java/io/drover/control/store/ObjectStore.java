@@ -58,6 +58,17 @@ public final class ObjectStore {
   private final Map<ResourceType, TreeMap<String, StoredObject>> objects = new HashMap<>();
   /** Latest applied entity version per object key, including deleted objects (writers wait on it). */
   private final Map<String, Long> appliedVersions = new HashMap<>();
+  /**
+   * The last state of recently deleted objects, so a writer that waits for its delete after the read side applied
+   * it still answers the object with the deletion's resourceVersion. Bounded: the oldest are forgotten.
+   */
+  private final Map<String, StoredObject> recentlyDeleted = new java.util.LinkedHashMap<>(64, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, StoredObject> eldest) {
+      return size() > RECENTLY_DELETED_CAPACITY;
+    }
+  };
+  private static final int RECENTLY_DELETED_CAPACITY = 4096;
   private final ArrayDeque<WatchEvent> window = new ArrayDeque<>();
   /** Changes after this version are all in the window. */
   private long windowStart = 0;
@@ -182,6 +193,11 @@ public final class ObjectStore {
       windowStart = window.removeFirst().resourceVersion();
     }
     appliedVersions.put(key, entityVersion);
+    if (event instanceof ObjectEntity.Deleted) {
+      recentlyDeleted.put(key, stored);
+    } else {
+      recentlyDeleted.remove(key);
+    }
     for (Watcher watcher : List.copyOf(watchers)) {
       deliver(watcher, change);
     }
@@ -231,14 +247,20 @@ public final class ObjectStore {
 
   /**
    * Completes once the read side has applied this entity version of the object: with the object as that event
-   * left it (a deletion gives the last state), or, when it was applied earlier, as it is now (null if gone).
+   * left it (a deletion gives the last state), or, when it was applied earlier, as it is now (a recent deletion
+   * still gives that last state; null if gone long ago).
    */
   public synchronized CompletionStage<StoredObject> awaitEntityVersion(String objectKey, long entityVersion) {
     Long applied = appliedVersions.get(objectKey);
     if (applied != null && applied >= entityVersion) {
       ResourceType type = ResourceRegistry.byKey(objectKey).orElseThrow();
       String[] parts = objectKey.split("/", 4);
-      return CompletableFuture.completedFuture(objects.get(type).get(parts[2] + "/" + parts[3]));
+      StoredObject now = objects.get(type).get(parts[2] + "/" + parts[3]);
+      if (now == null) {
+        StoredObject deleted = recentlyDeleted.get(objectKey);
+        if (deleted != null && deleted.entityVersion() >= entityVersion) now = deleted;
+      }
+      return CompletableFuture.completedFuture(now);
     }
     CompletableFuture<StoredObject> done = new CompletableFuture<>();
     versionWaiters.computeIfAbsent(objectKey, k -> new ArrayList<>()).add(new VersionWaiter(entityVersion, done));

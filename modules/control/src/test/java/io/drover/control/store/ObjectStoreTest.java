@@ -119,6 +119,22 @@ class ObjectStoreTest {
   }
 
   @Test
+  void aWriterAskingAfterItsDeleteWasAppliedStillGetsTheDeletionsResourceVersion() throws Exception {
+    // The DELETE answer is the object with the deletion's resourceVersion, also when the read side was quicker than
+    // the writer's wait (CI saw the answer without one).
+    ObjectStore store = new ObjectStore(100, 100);
+    String key = ResourceRegistry.CONFIG_MAP.objectKey("default", "a");
+    store.apply(pid("a"), 1, 10, new ObjectEntity.Created(configMap("a", "x")));
+    store.apply(pid("a"), 2, 11, new ObjectEntity.Deleted(configMap("a", "x")));
+    StoredObject answered = store.awaitEntityVersion(key, 2).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    assertEquals("11", Json.text(answered.object(), "metadata.resourceVersion"));
+    assertTrue(store.get(ResourceRegistry.CONFIG_MAP, "default", "a").isEmpty(), "gone from the store itself");
+    store.apply(pid("a"), 3, 12, new ObjectEntity.Created(configMap("a", "z")));
+    assertEquals(12, store.awaitEntityVersion(key, 3).toCompletableFuture().get(5, TimeUnit.SECONDS)
+        .resourceVersion(), "created again: the live object, not the old deletion");
+  }
+
+  @Test
   void aSlowWatcherIsClosedInsteadOfBufferingWithoutBound() throws Exception {
     ObjectStore store = new ObjectStore(100, 2);
     var stream = store.watch(0L, o -> true, false, testKit.system());
