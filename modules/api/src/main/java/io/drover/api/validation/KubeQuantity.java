@@ -28,6 +28,9 @@ final class KubeQuantity implements Comparable<KubeQuantity> {
   private static final Map<String, Integer> BINARY_SUFFIXES = Map.of("Ki", 10, "Mi", 20, "Gi", 30, "Ti", 40,
       "Pi", 50, "Ei", 60);
   private static final BigDecimal MAX_ALLOWED = BigDecimal.valueOf(Long.MAX_VALUE);
+  private static final BigDecimal MIN_LONG = BigDecimal.valueOf(Long.MIN_VALUE);
+  private static final BigDecimal NANO = BigDecimal.ONE.movePointLeft(9);
+  private static final BigDecimal LARGEST = BigDecimal.ONE.scaleByPowerOfTen(40);
 
   private final BigDecimal amount;
   private final Format format;
@@ -124,21 +127,45 @@ final class KubeQuantity implements Comparable<KubeQuantity> {
           boolean canonical = format == Format.BinarySI
               ? exponent % 10 == 0 && (value & 0x07) != 0
               : scale % 3 == 0 && !shifted.endsWith("000") && shifted.charAt(0) != '0';
-          return new KubeQuantity(BigDecimal.valueOf(result, -scale), format, canonical ? str : "", result, scale);
+          return new KubeQuantity(bounded(BigDecimal.valueOf(result, -scale)), format, canonical ? str : "", result,
+              scale);
         }
       }
     }
 
     // The slow path (inf.Dec): rounded up to nano, binary capped at the int64 maximum.
-    BigDecimal amount = new BigDecimal(num + (denom.isEmpty() ? "" : "." + denom));
-    amount = base == 10 ? amount.scaleByPowerOfTen(exponent)
-        : amount.multiply(new BigDecimal(BigInteger.ONE.shiftLeft(exponent)));
-    if (amount.scale() > 9) amount = amount.setScale(9, RoundingMode.UP);
+    BigDecimal amount;
+    try {
+      amount = new BigDecimal(num + (denom.isEmpty() ? "" : "." + denom));
+      amount = base == 10 ? amount.scaleByPowerOfTen(exponent)
+          : amount.multiply(new BigDecimal(BigInteger.ONE.shiftLeft(exponent)));
+    } catch (ArithmeticException scaleOverflow) {
+      return null;
+    }
+    if (amount.signum() != 0 && amount.scale() > 9) {
+      // Below a nano it is one nano; rounded directly, a scale of a billion would take a billion-digit division.
+      amount = magnitude(amount) <= -9 ? NANO : amount.setScale(9, RoundingMode.UP);
+    }
+    amount = bounded(amount);
     if (format == Format.BinarySI && amount.compareTo(MAX_ALLOWED) > 0) amount = MAX_ALLOWED;
     if (format == Format.BinarySI && amount.signum() > 0 && amount.compareTo(BigDecimal.ONE) < 0) {
       format = Format.DecimalSI;
     }
     return new KubeQuantity(positive ? amount : amount.negate(), format, "", null, 0);
+  }
+
+  /**
+   * Amounts beyond 10^40 (far past any int64) are held as 10^40, so that sums and integer values stay cheap
+   * whatever exponent a client writes ("1e999999999"); the string printed is still the one given when canonical.
+   */
+  private static BigDecimal bounded(BigDecimal amount) {
+    if (magnitude(amount) <= 40) return amount;
+    return amount.signum() > 0 ? LARGEST : LARGEST.negate();
+  }
+
+  /** The number of digits before the decimal point (negative for leading zeros after it). */
+  private static int magnitude(BigDecimal amount) {
+    return amount.precision() - amount.scale();
   }
 
   private static boolean isDigit(char c) {
@@ -153,14 +180,21 @@ final class KubeQuantity implements Comparable<KubeQuantity> {
     return amount.signum() == 0;
   }
 
-  /** Quantity.Value: the amount rounded up to an integer. */
+  /** Quantity.Value: the amount rounded up to an integer (past the int64 range, its end). */
   long value() {
-    return amount.setScale(0, RoundingMode.CEILING).longValue();
+    return saturated(amount);
   }
 
-  /** Quantity.MilliValue: the amount in thousandths, rounded up. */
+  /** Quantity.MilliValue: the amount in thousandths, rounded up (past the int64 range, its end). */
   long milliValue() {
-    return amount.movePointRight(3).setScale(0, RoundingMode.CEILING).longValue();
+    return saturated(amount.movePointRight(3));
+  }
+
+  private static long saturated(BigDecimal amount) {
+    BigDecimal integer = amount.setScale(0, RoundingMode.CEILING);
+    if (integer.compareTo(MAX_ALLOWED) > 0) return Long.MAX_VALUE;
+    if (integer.compareTo(MIN_LONG) < 0) return Long.MIN_VALUE;
+    return integer.longValueExact();
   }
 
   /** Quantity.Add on a copy: the sum keeps this quantity's format (the other's when this is zero). */

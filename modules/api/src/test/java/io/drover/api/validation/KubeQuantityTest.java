@@ -65,6 +65,16 @@ class KubeQuantityTest {
   }
 
   @Test
+  void hugeAndTinyExponentsStayCheap() {
+    KubeQuantity huge = KubeQuantity.parse("1e999999999");
+    assertEquals("1e999999999", huge.toString());
+    assertEquals(Long.MAX_VALUE, huge.milliValue());
+    assertEquals(1, huge.plus(KubeQuantity.parse("1m")).compareTo(KubeQuantity.parse("1e39")));
+    assertEquals("1e-9", KubeQuantity.parse("1e-999999999").toString());
+    assertNull(KubeQuantity.parse("1e-2147483648"));
+  }
+
+  @Test
   void whatGoRefusesDoesNotParse() {
     assertNull(KubeQuantity.parse("1K"));
     assertNull(KubeQuantity.parse("1e"));
