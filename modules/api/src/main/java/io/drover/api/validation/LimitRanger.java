@@ -96,7 +96,7 @@ public final class LimitRanger {
       JsonNode oldObject) {
     if (!handles(type, oldObject)) return;
     for (JsonNode limitRange : limitRanges) {
-      List<String> violations = violations(type, limitRange, object);
+      List<String> violations = violations(type, limitRange, object, oldObject);
       if (!violations.isEmpty()) {
         throw new ApiException(403, "Forbidden", type.resourceLabel() + " \"" + name + "\" is forbidden: "
             + aggregate(violations), type.group(), type.plural(), name, List.of(), null);
@@ -104,8 +104,16 @@ public final class LimitRanger {
     }
   }
 
-  /** What an object violates of one LimitRange (PodValidateLimitFunc, PersistentVolumeClaimValidateLimitFunc). */
-  public static List<String> violations(ResourceType type, JsonNode limitRange, JsonNode object) {
+  /**
+   * What an object violates of one LimitRange (PodValidateLimitFunc, PersistentVolumeClaimValidateLimitFunc).
+   *
+   * @param oldObject the stored claim on update, null on create. Unlike the plugin as released, which checks a
+   *     claim's requests on every update, a request the update leaves as it is is not checked again: the volume
+   *     binder, the provisioner and the scheduler update claims, and a LimitRange added after a claim must not
+   *     stop them.
+   */
+  public static List<String> violations(ResourceType type, JsonNode limitRange, JsonNode object,
+      JsonNode oldObject) {
     List<String> errs = new ArrayList<>();
     JsonNode spec = object.path("spec");
     for (JsonNode item : limitRange.path("spec").path("limits")) {
@@ -125,11 +133,25 @@ public final class LimitRanger {
         check(limitType, min, max, ratios, podTotal(spec, "requests"), podTotal(spec, "limits"), errs);
       } else if (type == ResourceRegistry.PERSISTENT_VOLUME_CLAIM && limitType.equals("PersistentVolumeClaim")) {
         Map<String, KubeQuantity> requests = quantities(spec.path("resources").path("requests"));
-        min.forEach((resource, enforced) -> add(errs, minimum(limitType, resource, enforced, requests, Map.of())));
-        max.forEach((resource, enforced) -> add(errs, maximumRequest(limitType, resource, enforced, requests)));
+        Map<String, KubeQuantity> old = oldObject == null ? Map.of()
+            : quantities(oldObject.path("spec").path("resources").path("requests"));
+        min.forEach((resource, enforced) -> {
+          if (unchanged(resource, requests, old)) return;
+          add(errs, minimum(limitType, resource, enforced, requests, Map.of()));
+        });
+        max.forEach((resource, enforced) -> {
+          if (unchanged(resource, requests, old)) return;
+          add(errs, maximumRequest(limitType, resource, enforced, requests));
+        });
       }
     }
     return errs;
+  }
+
+  private static boolean unchanged(String resource, Map<String, KubeQuantity> requests,
+      Map<String, KubeQuantity> old) {
+    return requests.containsKey(resource) && old.containsKey(resource)
+        && requests.get(resource).compareTo(old.get(resource)) == 0;
   }
 
   private static void check(String limitType, Map<String, KubeQuantity> min, Map<String, KubeQuantity> max,

@@ -328,9 +328,26 @@ class LimitRangerTest {
         + "1Gi, but request is 500Mi", small.getMessage());
     ((ObjectNode) claim.path("spec").path("resources").path("requests")).put("storage", "20Gi");
     assertEquals(List.of("maximum storage usage per PersistentVolumeClaim is 10Gi, but request is 20Gi"),
-        LimitRanger.violations(ResourceRegistry.PERSISTENT_VOLUME_CLAIM, limits, claim));
+        LimitRanger.violations(ResourceRegistry.PERSISTENT_VOLUME_CLAIM, limits, claim, null));
     // Container and Pod items say nothing about claims.
-    assertEquals(List.of(), LimitRanger.violations(ResourceRegistry.PERSISTENT_VOLUME_CLAIM, DEFAULTS, claim));
+    assertEquals(List.of(), LimitRanger.violations(ResourceRegistry.PERSISTENT_VOLUME_CLAIM, DEFAULTS, claim, null));
+  }
+
+  @Test
+  void anUpdateOfAClaimIsCheckedOnlyForARequestItChanges() {
+    ObjectNode limits = limitRange("""
+        - type: PersistentVolumeClaim
+          min: {storage: 1Gi}
+        """);
+    ObjectNode stored = Manifests.persistentVolumeClaim();
+    ((ObjectNode) stored.path("spec").path("resources")).putObject("requests").put("storage", "500Mi");
+    ObjectNode bound = stored.deepCopy();
+    ((ObjectNode) bound.path("spec")).put("volumeName", "pv-1");
+    LimitRanger.enforce(ResourceRegistry.PERSISTENT_VOLUME_CLAIM, "data", List.of(limits), bound, stored);
+    ObjectNode resized = stored.deepCopy();
+    ((ObjectNode) resized.path("spec").path("resources").path("requests")).put("storage", "600Mi");
+    assertEquals(List.of("minimum storage usage per PersistentVolumeClaim is 1Gi, but request is 600Mi"),
+        LimitRanger.violations(ResourceRegistry.PERSISTENT_VOLUME_CLAIM, limits, resized, stored));
   }
 
   @Test
