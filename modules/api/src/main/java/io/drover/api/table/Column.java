@@ -35,6 +35,12 @@ record Column(String name, String type, String format, int priority, String desc
     return new Column("Name", "string", "name", 0, Cells.NAME_DOC, (o, now) -> Cells.text(o, "metadata.name"));
   }
 
+  /** The CREATED AT column of the apiserver's default table convertor: the creation time as stored (RFC 3339). */
+  static Column createdAtColumn() {
+    return new Column("Created At", "date", "", 0, Cells.AGE_DOC,
+        (o, now) -> Cells.text(o, "metadata.creationTimestamp"));
+  }
+
   /** The AGE column: time since creation. */
   static Column ageColumn() {
     return column("Age", Cells.AGE_DOC,

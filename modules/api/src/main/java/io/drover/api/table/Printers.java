@@ -37,7 +37,9 @@ final class Printers {
           Column.column("Request", "Request represents a minimum amount of cpu/memory that a container may consume.",
               (o, now) -> quotaUsage(o, false)),
           Column.column("Limit", "Limits control the maximum amount of cpu/memory that a container may use "
-              + "independent of contention on the node.", (o, now) -> quotaUsage(o, true)))));
+              + "independent of contention on the node.", (o, now) -> quotaUsage(o, true))),
+      // kube-apiserver has no printer for LimitRanges: its default table (NAME, CREATED AT).
+      "LimitRange", List.of(Column.nameColumn(), Column.createdAtColumn())));
 
   /** kubectl's quota cells: "pods: 1/2, requests.cpu: 500m/1" for requests, the limits.* ones for limits. */
   private static String quotaUsage(com.fasterxml.jackson.databind.JsonNode quota, boolean limits) {
@@ -329,9 +331,7 @@ final class Printers {
   }
 
   /** For kinds without a printer: the generic NAME and CREATED AT of the apiserver's default table convertor. */
-  static final List<Column> DEFAULT = List.of(
-      nameColumn(),
-      new Column("Created At", "date", "", 0, Cells.AGE_DOC, (o, now) -> text(o, "metadata.creationTimestamp")));
+  static final List<Column> DEFAULT = List.of(nameColumn(), Column.createdAtColumn());
 
   // ---- nodes ----
 

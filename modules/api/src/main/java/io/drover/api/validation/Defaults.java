@@ -64,6 +64,8 @@ final class Defaults {
       namespace(copy);
     } else if (type == ResourceRegistry.NODE) {
       node(copy);
+    } else if (type == ResourceRegistry.LIMIT_RANGE) {
+      limitRange(copy);
     }
     return copy;
   }
@@ -83,6 +85,26 @@ final class Defaults {
         });
       }
     }
+  }
+
+  /**
+   * SetDefaults_LimitRangeItem: a Container item's missing default limits are its max, its missing default requests
+   * the default limits, else its min.
+   */
+  private static void limitRange(ObjectNode limitRange) {
+    for (JsonNode item : Nodes.list(Nodes.get(limitRange, "spec"), "limits")) {
+      if (!(item instanceof ObjectNode limit) || !Nodes.str(limit, "type").equals("Container")) continue;
+      fillMissing(limit, "default", Nodes.get(limit, "max"));
+      fillMissing(limit, "defaultRequest", Nodes.get(limit, "default"));
+      fillMissing(limit, "defaultRequest", Nodes.get(limit, "min"));
+    }
+  }
+
+  private static void fillMissing(ObjectNode item, String field, JsonNode from) {
+    if (!from.isObject()) return;
+    from.fields().forEachRemaining(e -> {
+      if (!Nodes.get(item, field).has(e.getKey())) Json.object(item, field).set(e.getKey(), e.getValue().deepCopy());
+    });
   }
 
   private static void deployment(ObjectNode deployment) {

@@ -86,11 +86,12 @@ final class Errors {
     return detail == null || detail.isEmpty() ? head : head + ": " + detail;
   }
 
-  /** A bad value as Go renders it: strings quoted, numbers and booleans bare, anything else as JSON. */
+  /** A bad value as Go renders it: strings quoted, numbers and booleans bare, a Quantity as %#v, else JSON. */
   static String render(Object value) {
     if (value == null) return "null";
     if (value instanceof String s) return quote(s);
     if (value instanceof Number || value instanceof Boolean) return value.toString();
+    if (value instanceof KubeQuantity quantity) return quantity.goSyntax();
     if (value instanceof JsonNode node) {
       if (node.isNull() || node.isMissingNode()) return "null";
       if (node.isTextual()) return quote(node.asText());

@@ -83,6 +83,17 @@ final class Resources {
     }
   }
 
+  /** validateResourceName: a standard resource (hugepages too) or a qualified name with a domain. */
+  static void resourceName(String name, String path, Errors errs) {
+    int before = errs.size();
+    errs.invalidEach(path, name, Formats.qualifiedName(name));
+    if (errs.size() > before) return;
+    if (!name.contains("/") && !STANDARD_RESOURCES.contains(name) && !name.startsWith("hugepages-")
+        && !name.startsWith("requests.hugepages-")) {
+      errs.invalid(path, name, "must be a standard resource type or fully qualified");
+    }
+  }
+
   /** ValidateResourceQuantityValue; quantities that do not parse were refused when decoding. */
   static void quantityValue(String resource, JsonNode quantity, String path, Errors errs) {
     BigDecimal amount = amount(quantity);
@@ -102,7 +113,7 @@ final class Resources {
     return !name.contains("/") || name.contains("kubernetes.io/");
   }
 
-  private static boolean overcommitAllowed(String name) {
+  static boolean overcommitAllowed(String name) {
     return isNative(name) && !isHugePages(name);
   }
 

@@ -109,6 +109,7 @@ class TablesTest {
         columnNames(ResourceRegistry.DEPLOYMENT));
     assertEquals(List.of("Name", "Desired", "Current", "Ready", "Age", "Containers", "Images", "Selector"),
         columnNames(ResourceRegistry.REPLICA_SET));
+    assertEquals(List.of("Name", "Created At"), columnNames(ResourceRegistry.LIMIT_RANGE));
   }
 
   @Test

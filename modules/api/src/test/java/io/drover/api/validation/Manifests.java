@@ -265,6 +265,27 @@ final class Manifests {
         """);
   }
 
+  static ObjectNode limitRange() {
+    return yaml("""
+        apiVersion: v1
+        kind: LimitRange
+        metadata: {name: limits, namespace: default}
+        spec:
+          limits:
+          - type: Container
+            max: {cpu: "1", memory: 1Gi}
+            min: {cpu: 50m, memory: 16Mi}
+            default: {cpu: 500m, memory: 256Mi}
+            defaultRequest: {cpu: 100m, memory: 128Mi}
+            maxLimitRequestRatio: {cpu: "10"}
+          - type: Pod
+            max: {cpu: "2"}
+          - type: PersistentVolumeClaim
+            min: {storage: 1Gi}
+            max: {storage: 10Gi}
+        """);
+  }
+
   static ObjectNode storageClass() {
     return yaml("""
         apiVersion: storage.k8s.io/v1

@@ -10,6 +10,7 @@ import io.drover.api.ResourceType;
 import io.drover.api.patch.PatchType;
 import io.drover.api.patch.Patches;
 import io.drover.api.validation.Admission;
+import io.drover.api.validation.LimitRanger;
 import io.drover.api.validation.PodSecurity;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -83,10 +84,13 @@ public final class ObjectService {
       List<String> fieldWarnings = checkFields(type, object, options);
       meta.remove("uid"); // the server gives uids (the create strategy may give one now, the entity otherwise)
       if (type == ResourceRegistry.PERSISTENT_VOLUME_CLAIM) defaultStorageClass(object);
-      ObjectNode admitted = CreateStrategy.prepareForCreate(type, Admission.applyDefaults(type, object));
+      List<ObjectNode> limitRanges = limitRanges(type, ns);
+      ObjectNode admitted = CreateStrategy.prepareForCreate(type,
+          LimitRanger.applyDefaults(type, limitRanges, Admission.applyDefaults(type, object)));
       Admission.validate(type, admitted, null);
       String name = Json.text(admitted, "metadata.name");
       checkNamespaceAcceptsContent(type, ns, name);
+      LimitRanger.enforce(type, name, limitRanges, admitted, null);
       List<String> warnings = podSecurity(type, ns, name, admitted, fieldWarnings);
       String key = type.objectKey(ns, name);
       if (type == ResourceRegistry.SERVICE && !options.dryRun()) {
@@ -105,6 +109,12 @@ public final class ObjectService {
           .thenCompose(v -> ask(key, replyTo -> new ObjectEntity.Create(admitted, options.dryRun(), replyTo)))
           .thenCompose(result -> finish(type, name, key, result, options, true, warnings));
     });
+  }
+
+  /** The LimitRanges of the namespace, for the kinds LimitRanger looks at (pods, claims). */
+  private List<ObjectNode> limitRanges(ResourceType type, String ns) {
+    if (type != ResourceRegistry.POD && type != ResourceRegistry.PERSISTENT_VOLUME_CLAIM) return List.of();
+    return store.list(ResourceRegistry.LIMIT_RANGE, ns).items().stream().map(StoredObject::object).toList();
   }
 
   /**
@@ -268,6 +278,7 @@ public final class ObjectService {
     if (scope == ObjectEntity.Scope.MAIN) {
       admitted = Admission.applyDefaults(type, object);
       Admission.validate(type, admitted, current.object());
+      LimitRanger.enforce(type, name, limitRanges(type, ns), admitted, current.object());
     } else {
       admitted = object; // status and finalize writes keep the validated spec of the current object
     }
