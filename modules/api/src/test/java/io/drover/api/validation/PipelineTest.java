@@ -90,6 +90,10 @@ class PipelineTest {
         case "ResourceQuota" -> Manifests.resourceQuota();
         case "ControllerRevision" -> Manifests.controllerRevision();
         case "HorizontalPodAutoscaler" -> Manifests.horizontalPodAutoscaler();
+        case "Role" -> Manifests.role();
+        case "ClusterRole" -> Manifests.clusterRole();
+        case "RoleBinding" -> Manifests.roleBinding();
+        case "ClusterRoleBinding" -> Manifests.clusterRoleBinding();
         default -> Manifests.replicaSet();
       };
       ObjectNode once = admit(type, object);
