@@ -22,6 +22,7 @@ import io.drover.control.node.NodeAllocationEntity;
 import io.drover.control.node.NodeLifecycleController;
 import io.drover.control.rbac.BootstrapPolicy;
 import io.drover.control.rbac.ClusterRoleAggregation;
+import io.drover.control.rbac.EscalationCheck;
 import io.drover.control.rbac.RbacAuthorizer;
 import io.drover.control.rbac.StorePolicySource;
 import io.drover.control.scheduler.SchedulerActor;
@@ -59,12 +60,14 @@ public final class ControlPlane {
   private final ObjectService service;
   private final StorePolicySource policy;
   private final RbacAuthorizer authorizer;
+  private final EscalationCheck escalationCheck;
 
   private ControlPlane(ObjectStore store, ObjectService service) {
     this.store = store;
     this.service = service;
     this.policy = new StorePolicySource(store);
     this.authorizer = new RbacAuthorizer(policy);
+    this.escalationCheck = new EscalationCheck(authorizer);
   }
 
   public ObjectStore store() {
@@ -81,6 +84,11 @@ public final class ControlPlane {
    */
   public RbacAuthorizer authorizer() {
     return authorizer;
+  }
+
+  /** Refuses RBAC writes that would grant more than their writer holds; call before storing such a write. */
+  public EscalationCheck escalationCheck() {
+    return escalationCheck;
   }
 
   public static CompletionStage<ControlPlane> start(ActorSystem<?> system) {

@@ -3,6 +3,7 @@ package io.drover.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -181,5 +182,14 @@ class RbacTest {
     Polling.await(() -> kubectl.run("get", "clusterrole", "monitoring", "-o", "jsonpath={.rules}").stdout()
         .equals("[]") || kubectl.run("get", "clusterrole", "monitoring", "-o", "jsonpath={.rules}").stdout().isEmpty(),
         DEADLINE, "monitoring to lose the rules");
+  }
+
+  @Test
+  void theExampleGivesJaneReadingPodsInHerNamespace() {
+    Path example = Path.of("../../examples/security/rbac.yaml").toAbsolutePath().normalize();
+    kubectl.run("apply", "-f", example.toString()).assertOk();
+    String wide = kubectl.run("get", "rolebinding", "read-pods", "-n", "team-b", "-o", "wide", "--no-headers")
+        .assertOk().stdout();
+    assertTrue(wide.matches("(?s)read-pods\\s+Role/pod-reader\\s+\\S+\\s+jane\\s*"), wide);
   }
 }

@@ -40,8 +40,10 @@ class RbacValidationTest {
     ObjectNode role = with(Manifests.role(), "rules", List.of(Map.of(), Map.of("verbs", List.of("get"),
         "resources", List.of("pods"))));
     List<ApiException.Cause> causes = problems(ResourceRegistry.ROLE, role);
-    assertCause(causes, "rules[0].verbs", "FieldValueRequired", "Required value: verbs must contain at least one value");
-    assertCause(causes, "rules[0].apiGroups", "FieldValueRequired", "resource rules must supply at least one api group");
+    assertCause(causes, "rules[0].verbs", "FieldValueRequired",
+        "Required value: verbs must contain at least one value");
+    assertCause(causes, "rules[0].apiGroups", "FieldValueRequired",
+        "resource rules must supply at least one api group");
     assertCause(causes, "rules[0].resources", "FieldValueRequired", "resource rules must supply at least one resource");
     assertCause(causes, "rules[1].apiGroups", "FieldValueRequired", "at least one api group");
     assertEquals(4, causes.size(), Manifests.describe(causes));
@@ -53,8 +55,8 @@ class RbacValidationTest {
         "nonResourceURLs", List.of("/healthz", "/livez"))));
     ApiException.Cause cause = assertCause(problems(ResourceRegistry.ROLE, role), "rules[0].nonResourceURLs",
         "FieldValueInvalid", "");
-    assertEquals("Invalid value: []string{\"/healthz\", \"/livez\"}: namespaced rules cannot apply to non-resource URLs",
-        cause.message());
+    assertEquals("Invalid value: []string{\"/healthz\", \"/livez\"}: namespaced rules cannot apply to non-resource "
+        + "URLs", cause.message());
   }
 
   @Test

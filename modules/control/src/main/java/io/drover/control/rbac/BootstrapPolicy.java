@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * The roles and bindings a cluster starts with, as kube-apiserver's bootstrap policy
  * (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go) has them: {@code cluster-admin} for the
  * {@code system:masters} group; the user-facing {@code admin}, {@code edit} and {@code view}, aggregated from the
- * {@code system:aggregate-to-*} roles (and from any role a user labels {@code rbac.authorization.k8s.io/aggregate-to-*});
+ * {@code system:aggregate-to-*} roles (and from any role a user labels
+ * {@code rbac.authorization.k8s.io/aggregate-to-*});
  * discovery, self-review and public-info roles for every authenticated user, the last also for unauthenticated ones.
  * Rules are kept verbatim, also for kinds Drover does not serve, so the roles read as in any cluster. Each object is
  * labelled {@code kubernetes.io/bootstrapping: rbac-defaults} and annotated

@@ -53,9 +53,10 @@ public final class RbacAuthorizer {
    * in {@link RulesReview#evaluationError()}.
    */
   public RulesReview rulesFor(String user, List<String> groups, String namespace) {
+    Resolved resolved = resolve(user, groups, namespace);
     List<RulesReview.ResourceRule> resourceRules = new ArrayList<>();
     List<RulesReview.NonResourceRule> nonResourceRules = new ArrayList<>();
-    List<String> errors = visitRules(user, groups, namespace, (grant, rule) -> {
+    for (PolicyRule rule : resolved.rules()) {
       if (!PolicyRules.strings(rule.getResources()).isEmpty()) {
         resourceRules.add(new RulesReview.ResourceRule(PolicyRules.strings(rule.getVerbs()),
             PolicyRules.strings(rule.getApiGroups()), PolicyRules.strings(rule.getResources()),
@@ -65,9 +66,21 @@ public final class RbacAuthorizer {
         nonResourceRules.add(new RulesReview.NonResourceRule(PolicyRules.strings(rule.getVerbs()),
             PolicyRules.strings(rule.getNonResourceURLs())));
       }
-      return true;
-    });
-    return new RulesReview(resourceRules, nonResourceRules, false, errors.isEmpty() ? "" : aggregate(errors));
+    }
+    return new RulesReview(resourceRules, nonResourceRules, false, resolved.evaluationError());
+  }
+
+  /** The rules a user holds in a namespace and, worded as Kubernetes does, the roles their bindings miss. */
+  record Resolved(List<PolicyRule> rules, String evaluationError) {}
+
+  Resolved resolve(String user, List<String> groups, String namespace) {
+    List<PolicyRule> rules = new ArrayList<>();
+    List<String> errors = visitRules(user, groups, namespace, (grant, rule) -> rules.add(rule));
+    return new Resolved(rules, errors.isEmpty() ? "" : aggregate(errors));
+  }
+
+  PolicySource policy() {
+    return policy;
   }
 
   /** Called with each rule a binding gives the user; returns false to stop looking. */

@@ -65,8 +65,9 @@ class RbacAuthorizerTest {
   @Test
   void systemMastersHoldsEverythingThroughTheBootstrapBindingOnly() {
     RbacAuthorizer bootstrap = new RbacAuthorizer(BootstrapPolicy.source());
-    Decision decision = bootstrap.authorize(Attributes.resource("admin", List.of("system:masters", "system:authenticated"),
-        "delete", "apps", "deployments", "", "prod", "web"));
+    List<String> masters = List.of("system:masters", "system:authenticated");
+    Decision decision = bootstrap.authorize(Attributes.resource("admin", masters, "delete", "apps", "deployments", "",
+        "prod", "web"));
     assertEquals(Decision.allow("RBAC: allowed by ClusterRoleBinding \"cluster-admin\" of ClusterRole "
         + "\"cluster-admin\" to Group \"system:masters\""), decision);
     assertTrue(bootstrap.authorize(Attributes.nonResource("admin", List.of("system:masters"), "get", "/metrics"))
@@ -171,8 +172,8 @@ class RbacAuthorizerTest {
         List.of(clusterRole("edit", "- {apiGroups: [apps], resources: [deployments], verbs: [\"*\"]}\n")),
         List.of());
     List<String> devs = List.of("devs", "system:authenticated");
-    Decision decision = authorizer.authorize(Attributes.resource("joe", devs, "create", "apps", "deployments", "", "dev",
-        ""));
+    Decision decision = authorizer.authorize(Attributes.resource("joe", devs, "create", "apps", "deployments", "",
+        "dev", ""));
     assertEquals("RBAC: allowed by RoleBinding \"devs-edit/dev\" of ClusterRole \"edit\" to Group \"devs\"",
         decision.reason());
     assertFalse(authorizer.authorize(Attributes.resource("joe", devs, "create", "apps", "deployments", "", "prod", ""))
@@ -187,7 +188,8 @@ class RbacAuthorizerTest {
         List.of(binding("ci", "builders", "ClusterRole", "deployer", "- {kind: ServiceAccount, name: builder}\n")),
         List.of(clusterRole("deployer", "- {apiGroups: [apps], resources: [deployments], verbs: [patch]}\n"),
             clusterRole("prober", "- {nonResourceURLs: [/healthz], verbs: [get]}\n")),
-        List.of(clusterBinding("probers", "prober", "- {kind: ServiceAccount, name: prober, namespace: monitoring}\n")));
+        List.of(clusterBinding("probers", "prober",
+            "- {kind: ServiceAccount, name: prober, namespace: monitoring}\n")));
     List<String> saGroups = List.of("system:serviceaccounts", "system:serviceaccounts:ci", "system:authenticated");
     Decision inCi = authorizer.authorize(Attributes.resource("system:serviceaccount:ci:builder", saGroups, "patch",
         "apps", "deployments", "", "ci", "web"));
