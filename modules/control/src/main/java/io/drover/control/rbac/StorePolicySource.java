@@ -18,13 +18,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.stream.RestartSettings;
+import org.apache.pekko.stream.javadsl.RestartSource;
+import org.apache.pekko.stream.javadsl.Sink;
 
 /**
  * The roles and bindings of this member's read side, for the authorizer: an index of the four RBAC kinds as fabric8
- * objects, kept by following the store (as an informer would) and read without locking. A change costs one
- * object's decoding; the index is rebuilt on the first read after changes. It is as fresh as the store's
- * followers (a write this member answered is seen within the moment its change is delivered); {@link #refresh}
- * reads the store directly, and runs every resync interval to repair what a restarted follow may have missed.
+ * objects, kept by listing and watching the store (as an informer would) and read without locking. A change costs
+ * one object's decoding; the index is rebuilt on the first read after changes. It is as fresh as the store's
+ * watchers (a write this member answered counts as soon as its change is delivered, a moment later);
+ * {@link #refresh} reads the store directly, and also runs every resync interval.
  */
 public final class StorePolicySource implements PolicySource {
   private static final List<ResourceType> KINDS = List.of(ResourceRegistry.ROLE, ResourceRegistry.ROLE_BINDING,
@@ -46,28 +49,42 @@ public final class StorePolicySource implements PolicySource {
     }
   }
 
-  /** Follows the store's RBAC objects from now on (call once the store has replayed the journal). */
+  /**
+   * Reads the store's RBAC objects, then follows their changes (call once the store has replayed the journal). Each
+   * (re)subscription lists, then watches from the version it listed at, so no change falls between the two.
+   */
   public void start(ActorSystem<?> system, Duration resyncInterval) {
-    store.follow(o -> KINDS.contains(o.type()), this::onChange, system);
     refresh();
+    RestartSource.withBackoff(RestartSettings.create(Duration.ofMillis(50), Duration.ofSeconds(2), 0.2)
+                .withMaxRestarts(Integer.MAX_VALUE, Duration.ofMinutes(1)),
+            () -> store.watch(refresh(), o -> KINDS.contains(o.type()), false, system))
+        .filter(e -> e.type() != WatchEvent.Type.BOOKMARK)
+        .runWith(Sink.foreach(this::onChange), system);
     system.scheduler().scheduleWithFixedDelay(resyncInterval, resyncInterval, this::refresh,
         system.executionContext());
   }
 
-  /** Reads every role and binding from the store now, e.g. after creating some that must count at once. */
-  public void refresh() {
+  /**
+   * Reads every role and binding from the store now, e.g. after creating some that must count at once.
+   *
+   * @return a resourceVersion the lists are all current at: every later change is newer than all of them
+   */
+  public long refresh() {
+    long oldest = Long.MAX_VALUE;
     for (ResourceType kind : KINDS) {
       ObjectStore.Snapshot snapshot = store.list(kind, null);
+      oldest = Math.min(oldest, snapshot.resourceVersion());
       Map<String, HasMetadata> current = new HashMap<>();
       for (StoredObject stored : snapshot.items()) current.put(stored.key(), decode(stored));
       synchronized (this) {
-        // A change delivered meanwhile is newer than the list only if its version is past the list's.
+        // Another refresh may have listed later meanwhile; keep the newer list.
         if (snapshot.resourceVersion() < refreshedAt.get(kind)) continue;
         objects.put(kind, current);
         refreshedAt.put(kind, snapshot.resourceVersion());
         index = null;
       }
     }
+    return oldest;
   }
 
   private synchronized void onChange(WatchEvent event) {
