@@ -22,6 +22,10 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.metrics.v1beta1.NodeMetrics;
 import io.fabric8.kubernetes.api.model.metrics.v1beta1.PodMetrics;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -85,10 +89,22 @@ public final class ResourceRegistry {
       io.fabric8.kubernetes.api.model.ResourceQuota.class);
   public static final ResourceType LIMIT_RANGE = new ResourceType("", "v1", "LimitRange", "limitranges", "limitrange",
       true, List.of("limits"), List.of(), List.of(), io.fabric8.kubernetes.api.model.LimitRange.class);
+
+  /** rbac.authorization.k8s.io: who may do what (kube-apiserver serves them without short names). */
+  public static final String RBAC_GROUP = "rbac.authorization.k8s.io";
+  public static final ResourceType ROLE = new ResourceType(RBAC_GROUP, "v1", "Role", "roles", "role", true,
+      List.of(), List.of(), List.of(), Role.class);
+  public static final ResourceType ROLE_BINDING = new ResourceType(RBAC_GROUP, "v1", "RoleBinding", "rolebindings",
+      "rolebinding", true, List.of(), List.of(), List.of(), RoleBinding.class);
+  public static final ResourceType CLUSTER_ROLE = new ResourceType(RBAC_GROUP, "v1", "ClusterRole", "clusterroles",
+      "clusterrole", false, List.of(), List.of(), List.of(), ClusterRole.class);
+  public static final ResourceType CLUSTER_ROLE_BINDING = new ResourceType(RBAC_GROUP, "v1", "ClusterRoleBinding",
+      "clusterrolebindings", "clusterrolebinding", false, List.of(), List.of(), List.of(), ClusterRoleBinding.class);
+
   public static final List<ResourceType> ALL = List.of(NAMESPACE, NODE, CONFIG_MAP, SECRET, POD, EVENT, SERVICE,
       ENDPOINTS, PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM, DEPLOYMENT, REPLICA_SET, STATEFUL_SET, DAEMON_SET,
       CONTROLLER_REVISION, JOB, CRON_JOB, POD_DISRUPTION_BUDGET, HORIZONTAL_POD_AUTOSCALER, ENDPOINT_SLICE,
-      STORAGE_CLASS, RESOURCE_QUOTA, LIMIT_RANGE);
+      STORAGE_CLASS, RESOURCE_QUOTA, LIMIT_RANGE, CLUSTER_ROLE, CLUSTER_ROLE_BINDING, ROLE, ROLE_BINDING);
 
   /** metrics.k8s.io: resource usage measured by the node agents, computed on each read and never stored. */
   public static final ResourceType NODE_METRICS = new ResourceType("metrics.k8s.io", "v1beta1", "NodeMetrics",

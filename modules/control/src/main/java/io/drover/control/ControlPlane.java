@@ -20,6 +20,11 @@ import io.drover.control.workload.WorkloadDispatcher;
 import io.drover.control.namespace.NamespaceController;
 import io.drover.control.node.NodeAllocationEntity;
 import io.drover.control.node.NodeLifecycleController;
+import io.drover.control.rbac.BootstrapPolicy;
+import io.drover.control.rbac.ClusterRoleAggregation;
+import io.drover.control.rbac.EscalationCheck;
+import io.drover.control.rbac.RbacAuthorizer;
+import io.drover.control.rbac.StorePolicySource;
 import io.drover.control.scheduler.SchedulerActor;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -44,7 +49,7 @@ import org.apache.pekko.actor.typed.Props;
 /**
  * What a control-plane member runs: the object entities (sharded), this member's read side, the write path, and
  * the namespace controller. {@link #start} completes once the read side has replayed the journal and the
- * built-in namespaces exist.
+ * built-in namespaces and the bootstrap RBAC policy exist.
  */
 public final class ControlPlane {
   /** Namespaces that exist from the first start, as in Kubernetes. */
@@ -53,10 +58,16 @@ public final class ControlPlane {
 
   private final ObjectStore store;
   private final ObjectService service;
+  private final StorePolicySource policy;
+  private final RbacAuthorizer authorizer;
+  private final EscalationCheck escalationCheck;
 
   private ControlPlane(ObjectStore store, ObjectService service) {
     this.store = store;
     this.service = service;
+    this.policy = new StorePolicySource(store);
+    this.authorizer = new RbacAuthorizer(policy);
+    this.escalationCheck = new EscalationCheck(authorizer);
   }
 
   public ObjectStore store() {
@@ -65,6 +76,19 @@ public final class ControlPlane {
 
   public ObjectService service() {
     return service;
+  }
+
+  /**
+   * Decides requests by this member's roles and bindings (the bootstrap policy exists once {@link #start}
+   * completed). Pure and non-blocking: call it on every API request.
+   */
+  public RbacAuthorizer authorizer() {
+    return authorizer;
+  }
+
+  /** Refuses RBAC writes that would grant more than their writer holds; call before storing such a write. */
+  public EscalationCheck escalationCheck() {
+    return escalationCheck;
   }
 
   public static CompletionStage<ControlPlane> start(ActorSystem<?> system) {
@@ -131,7 +155,11 @@ public final class ControlPlane {
           java.time.Duration.ofSeconds(10)), "volume-binder", Props.empty());
       system.systemActorOf(WorkloadDispatcher.create(service, ownedHere(system),
           config.getDuration("controllers.resync-interval")), "workload-dispatcher", Props.empty());
+      system.systemActorOf(ClusterRoleAggregation.controller(service, ownedHere(system),
+          config.getDuration("controllers.resync-interval")), "clusterrole-aggregation", Props.empty());
+      plane.policy.start(system, config.getDuration("controllers.resync-interval"));
       return plane.ensureBuiltInNamespaces().thenCompose(v -> plane.ensureDefaultStorageClass())
+          .thenCompose(v -> BootstrapPolicy.ensure(service)).thenRun(plane.policy::refresh)
           .thenCompose(v -> plane.startClusterDns(system, config.getConfig("dns")));
     }).thenApply(done -> plane);
   }

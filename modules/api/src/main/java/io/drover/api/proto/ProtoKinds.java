@@ -10,6 +10,7 @@ import io.kubernetes.client.proto.V1Authorization;
 import io.kubernetes.client.proto.V1Autoscaling;
 import io.kubernetes.client.proto.V1Batch;
 import io.kubernetes.client.proto.V1Policy;
+import io.kubernetes.client.proto.V1Rbac;
 import io.kubernetes.client.proto.V1Storage;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -42,6 +43,10 @@ public final class ProtoKinds {
     put(types, "apps/v1", "StatefulSet", V1Apps.StatefulSet.getDefaultInstance());
     put(types, "apps/v1", "DaemonSet", V1Apps.DaemonSet.getDefaultInstance());
     put(types, "apps/v1", "ControllerRevision", V1Apps.ControllerRevision.getDefaultInstance());
+    put(types, "rbac.authorization.k8s.io/v1", "Role", V1Rbac.Role.getDefaultInstance());
+    put(types, "rbac.authorization.k8s.io/v1", "RoleBinding", V1Rbac.RoleBinding.getDefaultInstance());
+    put(types, "rbac.authorization.k8s.io/v1", "ClusterRole", V1Rbac.ClusterRole.getDefaultInstance());
+    put(types, "rbac.authorization.k8s.io/v1", "ClusterRoleBinding", V1Rbac.ClusterRoleBinding.getDefaultInstance());
     put(types, "storage.k8s.io/v1", "StorageClass", V1Storage.StorageClass.getDefaultInstance());
     put(types, "batch/v1", "Job", V1Batch.Job.getDefaultInstance());
     put(types, "batch/v1", "CronJob", V1Batch.CronJob.getDefaultInstance());

@@ -31,8 +31,17 @@ final class Printers {
 
   private static final String ADDRESSES_DOC = "List of addresses reachable to the node.";
 
-  static final Map<String, List<Column>> BY_KIND = merged(merged(merged(merged(coreAndApps(), batchAndPolicy()),
-      autoscaling()), StoragePrinters.columns()), Map.of("ResourceQuota", List.of(
+  /**
+   * For kinds without a printer: the generic NAME and CREATED AT of the apiserver's default table convertor.
+   * Declared before {@link #BY_KIND}, which lists it for Roles and ClusterRoles.
+   */
+  static final List<Column> DEFAULT = List.of(
+      nameColumn(),
+      new Column("Created At", "date", "", 0, Cells.AGE_DOC, (o, now) -> text(o, "metadata.creationTimestamp")));
+
+  static final Map<String, List<Column>> BY_KIND = merged(merged(merged(merged(merged(coreAndApps(),
+      batchAndPolicy()), autoscaling()), StoragePrinters.columns()), RbacPrinters.columns()),
+      Map.of("ResourceQuota", List.of(
           Column.nameColumn(), Column.ageColumn(),
           Column.column("Request", "Request represents a minimum amount of cpu/memory that a container may consume.",
               (o, now) -> quotaUsage(o, false)),
@@ -329,9 +338,6 @@ final class Printers {
       return "";
     }
   }
-
-  /** For kinds without a printer: the generic NAME and CREATED AT of the apiserver's default table convertor. */
-  static final List<Column> DEFAULT = List.of(nameColumn(), Column.createdAtColumn());
 
   // ---- nodes ----
 

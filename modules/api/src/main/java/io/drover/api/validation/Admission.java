@@ -105,6 +105,10 @@ public final class Admission {
       CoreValidation.resourceQuota(object, errs);
     } else if (type == ResourceRegistry.LIMIT_RANGE) {
       LimitRangeValidation.limitRange(object, errs);
+    } else if (type == ResourceRegistry.ROLE || type == ResourceRegistry.CLUSTER_ROLE) {
+      RbacValidation.role(object, type.namespaced(), errs);
+    } else if (type == ResourceRegistry.ROLE_BINDING || type == ResourceRegistry.CLUSTER_ROLE_BINDING) {
+      RbacValidation.binding(object, oldObject, type.namespaced(), errs);
     } else if (type == ResourceRegistry.NAMESPACE) {
       CoreValidation.namespace(object, errs);
     } else if (type == ResourceRegistry.NODE) {

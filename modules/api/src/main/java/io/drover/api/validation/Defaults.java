@@ -10,7 +10,7 @@ import java.util.Base64;
 import java.util.List;
 
 /**
- * The defaulters of pkg/apis/core/v1/defaults.go and pkg/apis/apps/v1/defaults.go, plus the create-time
+ * The defaulters of pkg/apis/core/v1, apps/v1 and rbac/v1 (defaults.go), plus the create-time
  * normalisations of the registry strategies that shape a stored object (Secret stringData, Namespace
  * finalizers, Service clusterIPs). Only absent fields are filled; values the user set are kept.
  */
@@ -66,6 +66,8 @@ final class Defaults {
       node(copy);
     } else if (type == ResourceRegistry.LIMIT_RANGE) {
       limitRange(copy);
+    } else if (type == ResourceRegistry.ROLE_BINDING || type == ResourceRegistry.CLUSTER_ROLE_BINDING) {
+      RbacValidation.bindingDefaults(copy);
     }
     return copy;
   }

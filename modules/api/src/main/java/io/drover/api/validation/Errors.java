@@ -86,9 +86,17 @@ final class Errors {
     return detail == null || detail.isEmpty() ? head : head + ": " + detail;
   }
 
+  /** A bad value already written as Go's {@code %#v} writes it (slices and structs), printed as is. */
+  record GoSyntax(String text) {}
+
+  static GoSyntax goSyntax(String text) {
+    return new GoSyntax(text);
+  }
+
   /** A bad value as Go renders it: strings quoted, numbers and booleans bare, a Quantity as %#v, else JSON. */
   static String render(Object value) {
     if (value == null) return "null";
+    if (value instanceof GoSyntax go) return go.text();
     if (value instanceof String s) return quote(s);
     if (value instanceof Number || value instanceof Boolean) return value.toString();
     if (value instanceof KubeQuantity quantity) return quantity.goSyntax();

@@ -456,4 +456,29 @@ class TablesTest {
     assertEquals(400, e.code());
     assertEquals("unrecognized includeObject value: \"Everything\"", e.getMessage());
   }
+
+  @Test
+  void rolesPrintNameAndCreatedAtAndBindingsTheirRoleAndSubjects() {
+    ObjectNode role = object("{\"metadata\":{\"name\":\"pod-reader\",\"namespace\":\"dev\","
+        + "\"creationTimestamp\":\"" + FIVE_DAYS_AGO + "\"},\"rules\":[]}");
+    assertEquals(List.of("Name", "Created At"), columnNames(ResourceRegistry.ROLE));
+    assertEquals(List.of("pod-reader", FIVE_DAYS_AGO), cells(ResourceRegistry.ROLE, role));
+    assertEquals(List.of("Name", "Created At"), columnNames(ResourceRegistry.CLUSTER_ROLE));
+
+    ObjectNode binding = object("{\"metadata\":{\"name\":\"read-pods\",\"namespace\":\"dev\","
+        + "\"creationTimestamp\":\"" + FIVE_MINUTES_AGO + "\"},"
+        + "\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"ClusterRole\",\"name\":\"view\"},"
+        + "\"subjects\":[{\"kind\":\"User\",\"name\":\"jane\"},{\"kind\":\"User\",\"name\":\"joe\"},"
+        + "{\"kind\":\"Group\",\"name\":\"devs\"},"
+        + "{\"kind\":\"ServiceAccount\",\"name\":\"builder\",\"namespace\":\"ci\"}]}");
+    for (ResourceType type : List.of(ResourceRegistry.ROLE_BINDING, ResourceRegistry.CLUSTER_ROLE_BINDING)) {
+      assertEquals(List.of("Name", "Role", "Age", "Users", "Groups", "ServiceAccounts"), columnNames(type));
+      assertEquals(List.of("read-pods", "ClusterRole/view", "5m", "jane, joe", "devs", "ci/builder"),
+          cells(type, binding));
+    }
+    List<Integer> priorities = new ArrayList<>();
+    tableOf(ResourceRegistry.ROLE_BINDING).path("columnDefinitions").forEach(c -> priorities.add(c.path("priority")
+        .asInt()));
+    assertEquals(List.of(0, 0, 0, 1, 1, 1), priorities, "subjects only with -o wide");
+  }
 }

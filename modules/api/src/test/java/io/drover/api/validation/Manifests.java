@@ -345,6 +345,56 @@ final class Manifests {
         """);
   }
 
+  static ObjectNode role() {
+    return yaml("""
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: Role
+        metadata: {name: pod-reader, namespace: default}
+        rules:
+        - apiGroups: [""]
+          resources: [pods, pods/log]
+          verbs: [get, list, watch]
+        """);
+  }
+
+  static ObjectNode clusterRole() {
+    return yaml("""
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRole
+        metadata: {name: "system:health-reader"}
+        aggregationRule:
+          clusterRoleSelectors:
+          - matchLabels: {example.com/aggregate-to-health: "true"}
+        rules:
+        - nonResourceURLs: [/healthz, /healthz/*]
+          verbs: [get]
+        """);
+  }
+
+  static ObjectNode roleBinding() {
+    return yaml("""
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: RoleBinding
+        metadata: {name: read-pods, namespace: default}
+        roleRef: {kind: Role, name: pod-reader}
+        subjects:
+        - {kind: User, name: jane}
+        - {kind: Group, name: devs}
+        - {kind: ServiceAccount, name: builder}
+        """);
+  }
+
+  static ObjectNode clusterRoleBinding() {
+    return yaml("""
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRoleBinding
+        metadata: {name: health-readers}
+        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:health-reader"}
+        subjects:
+        - {kind: ServiceAccount, name: prober, namespace: monitoring}
+        """);
+  }
+
   /** Sets a value at a dotted path (creating objects on the way) and returns the object. */
   static ObjectNode with(ObjectNode object, String path, Object value) {
     String[] parts = path.split("\\.");

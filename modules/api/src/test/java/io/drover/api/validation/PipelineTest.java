@@ -91,6 +91,10 @@ class PipelineTest {
         case "LimitRange" -> Manifests.limitRange();
         case "ControllerRevision" -> Manifests.controllerRevision();
         case "HorizontalPodAutoscaler" -> Manifests.horizontalPodAutoscaler();
+        case "Role" -> Manifests.role();
+        case "ClusterRole" -> Manifests.clusterRole();
+        case "RoleBinding" -> Manifests.roleBinding();
+        case "ClusterRoleBinding" -> Manifests.clusterRoleBinding();
         default -> Manifests.replicaSet();
       };
       ObjectNode once = admit(type, object);
