@@ -6,6 +6,7 @@ import io.drover.agent.PodIo;
 import io.drover.api.ApiException;
 import io.drover.apiserver.auth.ApiSecurity;
 import io.drover.apiserver.auth.Authenticator;
+import io.drover.apiserver.auth.UserInfo;
 import io.drover.api.Json;
 import io.drover.api.discovery.Discovery;
 import io.drover.api.openapi.OpenApi;
@@ -51,12 +52,18 @@ public final class ApiServer {
   private final Duration requestTimeout;
   private final DroverMetrics requestMetrics;
   private final ApiSecurity security;
+  private final AccessReviews access;
 
+  /**
+   * @param security HTTPS and authentication, or plain HTTP (insecure-http)
+   * @param authorizer RBAC: every authenticated request is checked against it
+   */
   public ApiServer(ActorSystem<?> system, ObjectService service, java.util.function.Supplier<Optional<PodIo>> agent,
-      ApiSecurity security) {
+      ApiSecurity security, io.drover.control.rbac.RbacAuthorizer authorizer) {
     Config config = system.settings().config().getConfig("drover.api");
     this.system = system;
     this.security = security;
+    this.access = new AccessReviews(authorizer);
     this.maxBodyBytes = config.getBytes("max-body-bytes");
     this.requestTimeout = config.getDuration("request-timeout");
     this.requestMetrics = DroverMetrics.get(system);
@@ -120,8 +127,9 @@ public final class ApiServer {
   }
 
   /**
-   * Routes a request once its sender is known. Without credentials only the health and version endpoints answer
-   * (kube-apiserver's system:public-info-viewer); anything else is a 401, as is a credential that does not check out.
+   * Routes a request once its sender is known and RBAC allows it. Without credentials only the health and version
+   * endpoints answer (kube-apiserver's system:public-info-viewer); anything else is a 401, as is a credential that
+   * does not check out. An authenticated request RBAC does not allow is a 403 naming user, verb and resource.
    */
   private CompletionStage<HttpResponse> authenticated(HttpRequest request, byte[] body) {
     Authenticator.Result who = security.authenticate(request);
@@ -129,10 +137,18 @@ public final class ApiServer {
       log.debug("{} {} unauthorized: {}", request.method().value(), request.getUri().path(), who.failure());
       return done(HttpBodies.status(ApiException.unauthorized()));
     }
-    if (who.user().isAnonymous() && !isPublic(request.getUri().path())) {
-      return done(HttpBodies.status(ApiException.unauthorized()));
+    UserInfo user = who.user();
+    boolean publicPath = isPublic(request.getUri().path());
+    if (!publicPath) {
+      if (user.isAnonymous()) return done(HttpBodies.status(ApiException.unauthorized()));
+      io.drover.control.rbac.Attributes attributes = AccessReviews.attributes(user, request);
+      io.drover.control.rbac.Decision decision = access.authorize(attributes);
+      if (!decision.allowed()) {
+        log.debug("{} {} forbidden for {}", request.method().value(), request.getUri().path(), user.name());
+        return done(HttpBodies.status(AccessReviews.forbidden(attributes, decision.reason())));
+      }
     }
-    return route(request.addAttribute(ApiSecurity.USER, who.user()), body);
+    return route(request.addAttribute(ApiSecurity.USER, user), body);
   }
 
   /** The paths anyone may read: health and version. */
@@ -178,6 +194,10 @@ public final class ApiServer {
         }
         if (segments.length == 2) return done(found(Discovery.apiGroup(segments[1])));
         if (segments.length == 3) return done(found(Discovery.resourceList(segments[1], segments[2])));
+        if (AccessReviews.serves(segments[1], segments[2], Arrays.copyOfRange(segments, 3, segments.length))) {
+          return done(access.review(request, request.getAttribute(ApiSecurity.USER).orElseThrow(), segments[3],
+              body));
+        }
         if (segments[1].equals("metrics.k8s.io") && segments[2].equals("v1beta1")) {
           return metrics.handle(request, Arrays.copyOfRange(segments, 3, segments.length));
         }

@@ -85,7 +85,7 @@ final class ResourceHandler {
             : list(path, query, accept);
         case "POST" -> {
           ObjectNode object = HttpBodies.decodeObject(HttpBodies.mediaType(request), body);
-          yield service.create(path.type(), path.namespace(), object, writeOptions(query))
+          yield service.create(path.type(), path.namespace(), object, writeOptions(request, query))
               .thenApply(r -> HttpBodies.json(201, r.object(), r.warnings()));
         }
         case "DELETE" -> deleteCollection(path, query, request, body);
@@ -104,7 +104,7 @@ final class ResourceHandler {
       case "GET" -> CompletableFuture.completedFuture(get(path, query, accept));
       case "PUT" -> {
         ObjectNode object = HttpBodies.decodeObject(HttpBodies.mediaType(request), body);
-        yield service.update(path.type(), path.namespace(), path.name(), object, scope, writeOptions(query))
+        yield service.update(path.type(), path.namespace(), path.name(), object, scope, writeOptions(request, query))
             .thenApply(r -> HttpBodies.json(r.created() ? 201 : 200, r.object(), r.warnings()));
       }
       case "PATCH" -> {
@@ -118,7 +118,7 @@ final class ResourceHandler {
                 + "application/merge-patch+json, application/apply-patch+yaml, "
                 + "application/strategic-merge-patch+json"));
         yield service.patch(path.type(), path.namespace(), path.name(), patchType, body, scope,
-                writeOptions(query))
+                writeOptions(request, query))
             .thenApply(r -> HttpBodies.json(r.created() ? 201 : 200, r.object(), r.warnings()));
       }
       case "DELETE" -> {
@@ -279,7 +279,7 @@ final class ResourceHandler {
           "the object has been modified; please apply your changes to the latest version and try again");
     }
     return service.patch(type, path.namespace(), path.name(), PatchType.MERGE_PATCH, Json.bytes(patch),
-            ObjectEntity.Scope.MAIN, writeOptions(query))
+            ObjectEntity.Scope.MAIN, writeOptions(request, query))
         .thenApply((WriteResult r) -> HttpBodies.json(200, toScale(r.object())));
   }
 
@@ -373,8 +373,12 @@ final class ResourceHandler {
     return accept.contains("as=Table");
   }
 
-  private static WriteOptions writeOptions(Query query) {
-    return WriteOptions.parse(query.get("dryRun").orElse(null), query.get("fieldValidation").orElse(null));
+  /** The write's options, and who asks (for RBAC's escalation check). */
+  private static WriteOptions writeOptions(HttpRequest request, Query query) {
+    WriteOptions options = WriteOptions.parse(query.get("dryRun").orElse(null),
+        query.get("fieldValidation").orElse(null));
+    return request.getAttribute(io.drover.apiserver.auth.ApiSecurity.USER)
+        .map(user -> options.by(new WriteOptions.Requester(user.name(), user.groups()))).orElse(options);
   }
 
   /** DeleteOptions from the body (JSON or protobuf) with query parameters taking part, as kubectl sends both. */

@@ -68,6 +68,7 @@ public final class ControlPlane {
     this.policy = new StorePolicySource(store);
     this.authorizer = new RbacAuthorizer(policy);
     this.escalationCheck = new EscalationCheck(authorizer);
+    service.checkRbacWritesWith(escalationCheck);
   }
 
   public ObjectStore store() {

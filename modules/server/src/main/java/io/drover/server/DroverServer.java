@@ -126,7 +126,7 @@ public final class DroverServer implements AutoCloseable {
       java.util.concurrent.atomic.AtomicReference<PodIo> localAgent = new java.util.concurrent.atomic.AtomicReference<>();
       Credentials credentials = Credentials.create(config, dataDir);
       ApiServer api = new ApiServer(system, plane.service(), () -> java.util.Optional.ofNullable(localAgent.get()),
-          credentials.apiSecurity(plane.service()));
+          credentials.apiSecurity(plane.service()), plane.authorizer());
       apiServer.set(api);
       CompletionStage<ServerBinding> bound = api.bind(config.getString("drover.api.host"),
           config.getInt("drover.api.port"));

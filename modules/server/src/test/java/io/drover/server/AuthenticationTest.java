@@ -67,7 +67,11 @@ class AuthenticationTest {
   @Test
   void aStaticTokenKubeconfigWorksAndAWrongTokenIsUnauthorized() throws Exception {
     Kubectl jane = new Kubectl(kubeconfig("jane-token", "    token: s3cret-jane\n"));
-    assertTrue(jane.run("get", "namespaces").stdout().contains("default"), "an authenticated user is let in");
+    // Authenticated: whoami (every authenticated user may ask) names her; what else she may do is RBAC's question.
+    String whoami = jane.run("auth", "whoami").assertOk().stdout();
+    assertTrue(whoami.contains("jane") && whoami.contains("[developers qa system:authenticated]"), whoami);
+    Kubectl.Result forbidden = jane.run("get", "namespaces");
+    assertTrue(forbidden.stderr().contains("(Forbidden)"), "authenticated but not authorized: " + forbidden);
     Kubectl wrong = new Kubectl(kubeconfig("wrong-token", "    token: not-the-token\n"));
     Kubectl.Result refused = wrong.run("get", "namespaces");
     assertEquals(1, refused.exitCode());
@@ -80,7 +84,8 @@ class AuthenticationTest {
     ClusterPki.Issued bob = pki.issueClient("bob", List.of("ops"), Duration.ofHours(1));
     Kubectl kubectl = new Kubectl(kubeconfig("bob-cert", "    client-certificate-data: " + base64(bob.certificatePem())
         + "\n    client-key-data: " + base64(bob.keyPem()) + "\n"));
-    assertTrue(kubectl.run("get", "namespaces").stdout().contains("default"));
+    String whoami = kubectl.run("auth", "whoami").assertOk().stdout();
+    assertTrue(whoami.contains("bob") && whoami.contains("[ops system:authenticated]"), whoami);
   }
 
   @Test

@@ -88,6 +88,7 @@ public final class ObjectService {
       ObjectNode admitted = CreateStrategy.prepareForCreate(type,
           LimitRanger.applyDefaults(type, limitRanges, Admission.applyDefaults(type, object)));
       Admission.validate(type, admitted, null);
+      confirmNoEscalation(type, ns, admitted, null, options);
       String name = Json.text(admitted, "metadata.name");
       checkNamespaceAcceptsContent(type, ns, name);
       LimitRanger.enforce(type, name, limitRanges, admitted, null);
@@ -109,6 +110,24 @@ public final class ObjectService {
           .thenCompose(v -> ask(key, replyTo -> new ObjectEntity.Create(admitted, options.dryRun(), replyTo)))
           .thenCompose(result -> finish(type, name, key, result, options, true, warnings));
     });
+  }
+
+  /**
+   * RBAC's escalation prevention: a user may write a Role or binding only with permissions they hold themselves (or
+   * the escalate and bind verbs). Writes of the control plane itself (no requester) are not checked.
+   */
+  private void confirmNoEscalation(ResourceType type, String ns, ObjectNode object, ObjectNode old,
+      WriteOptions options) {
+    io.drover.control.rbac.EscalationCheck check = escalationCheck;
+    if (check == null || options.requester() == null || !ResourceRegistry.RBAC_GROUP.equals(type.group())) return;
+    check.confirm(options.requester().user(), options.requester().groups(), type, ns, object, old);
+  }
+
+  private volatile io.drover.control.rbac.EscalationCheck escalationCheck;
+
+  /** Checks the RBAC writes of API users with this (the control plane sets it at start). */
+  public void checkRbacWritesWith(io.drover.control.rbac.EscalationCheck check) {
+    this.escalationCheck = check;
   }
 
   /** The LimitRanges of the namespace, for the kinds LimitRanger looks at (pods, claims). */
@@ -278,6 +297,7 @@ public final class ObjectService {
     if (scope == ObjectEntity.Scope.MAIN) {
       admitted = Admission.applyDefaults(type, object);
       Admission.validate(type, admitted, current.object());
+      confirmNoEscalation(type, ns, admitted, current.object(), options);
       LimitRanger.enforce(type, name, limitRanges(type, ns), admitted, current.object());
     } else {
       admitted = object; // status and finalize writes keep the validated spec of the current object

@@ -2,8 +2,22 @@ package io.drover.control.store;
 
 import io.drover.api.ApiException;
 
-/** What a write request asks beyond its body: {@code ?dryRun=All} and {@code ?fieldValidation=}. */
-public record WriteOptions(boolean dryRun, FieldValidation fieldValidation) {
+/**
+ * What a write request asks beyond its body: {@code ?dryRun=All} and {@code ?fieldValidation=}, and who asked
+ * (null for the control plane's own writes).
+ */
+public record WriteOptions(boolean dryRun, FieldValidation fieldValidation, Requester requester) {
+
+  public WriteOptions(boolean dryRun, FieldValidation fieldValidation) {
+    this(dryRun, fieldValidation, null);
+  }
+
+  /** The authenticated user of an API request, for admission that depends on who asks (RBAC escalation). */
+  public record Requester(String user, java.util.List<String> groups) {}
+
+  public WriteOptions by(Requester who) {
+    return new WriteOptions(dryRun, fieldValidation, who);
+  }
 
   public static final WriteOptions DEFAULT = new WriteOptions(false, FieldValidation.WARN);
 

@@ -1,0 +1,156 @@
+package io.drover.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.drover.apiserver.auth.ClusterPki;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * RBAC on every request, with the real kubectl: users from a token file and a client certificate start with no
+ * rights beyond discovery and self reviews, get them from RoleBindings and ClusterRoleBindings, and see kube's 403
+ * message naming user, verb and resource; {@code auth can-i}, {@code auth can-i --list} and {@code auth whoami}.
+ */
+class AuthorizationTest {
+  static Path dataDir;
+  static DroverServer server;
+  static Kubectl admin;
+  static Kubectl jane;
+
+  @BeforeAll
+  static void start() throws Exception {
+    dataDir = TestServers.tempDataDir();
+    Path tokens = dataDir.resolve("tokens.csv");
+    Files.writeString(tokens, "jane-token,jane,1001,\"developers\"\nrita-token,rita,1002\n");
+    server = TestServers.start(dataDir, Map.of("drover.api.authentication.token-file", tokens.toString()));
+    admin = new Kubectl(server.kubeconfig());
+    admin.run("create", "namespace", "team").assertOk();
+    jane = new Kubectl(kubeconfig("jane", "    token: jane-token\n"));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    try {
+      if (server != null) server.close();
+    } finally {
+      TestServers.deleteRecursively(dataDir);
+    }
+  }
+
+  @Test
+  void aUserWithoutBindingsIsForbiddenWithKubesMessageAndCanIAnswersNo() {
+    Kubectl rita = new Kubectl(kubeconfig("rita", "    token: rita-token\n"));
+    Kubectl.Result list = rita.run("get", "pods", "-n", "team");
+    assertEquals(1, list.exitCode());
+    assertTrue(list.stderr().contains("Error from server (Forbidden): pods is forbidden: User \"rita\" cannot list "
+        + "resource \"pods\" in API group \"\" in the namespace \"team\""), list.stderr());
+    Kubectl.Result one = rita.run("get", "deployment", "web", "-n", "team");
+    assertTrue(one.stderr().contains("deployments.apps \"web\" is forbidden: User \"rita\" cannot get resource "
+        + "\"deployments\" in API group \"apps\" in the namespace \"team\""), one.stderr());
+    Kubectl.Result nodes = rita.run("get", "nodes");
+    assertTrue(nodes.stderr().contains("nodes is forbidden: User \"rita\" cannot list resource \"nodes\" in API "
+        + "group \"\" at the cluster scope"), nodes.stderr());
+    Kubectl.Result canI = rita.run("auth", "can-i", "list", "pods", "-n", "team");
+    assertEquals("no", canI.stdout().strip());
+    assertEquals(1, canI.exitCode());
+  }
+
+  @Test
+  void aRoleBindingGivesExactlyItsRolesRightsInItsNamespace() {
+    admin.run("create", "rolebinding", "jane-view", "--clusterrole=view", "--user=jane", "-n", "team").assertOk();
+    admin.run("create", "configmap", "settings", "--from-literal=a=b", "-n", "team").assertOk();
+    Polling.await(() -> jane.run("auth", "can-i", "list", "pods", "-n", "team").stdout().strip().equals("yes")
+        ? true : null, Duration.ofSeconds(20), "jane's binding to take effect");
+    assertTrue(jane.run("get", "configmap", "settings", "-n", "team").assertOk().stdout().contains("settings"));
+    assertEquals("no", jane.run("auth", "can-i", "list", "pods", "-n", "default").stdout().strip(),
+        "a RoleBinding counts in its own namespace only");
+    assertEquals("no", jane.run("auth", "can-i", "get", "secrets", "-n", "team").stdout().strip(),
+        "view does not read secrets");
+    Kubectl.Result create = jane.run("create", "configmap", "mine", "-n", "team");
+    assertEquals(1, create.exitCode());
+    assertTrue(create.stderr().contains("configmaps is forbidden: User \"jane\" cannot create resource "
+        + "\"configmaps\" in API group \"\" in the namespace \"team\""), create.stderr());
+    String rules = jane.run("auth", "can-i", "--list", "-n", "team").assertOk().stdout();
+    assertTrue(rules.lines().anyMatch(l -> l.startsWith("pods ") && l.contains("[get list watch]")), rules);
+    assertTrue(rules.contains("selfsubjectaccessreviews.authorization.k8s.io"), rules);
+  }
+
+  @Test
+  void whoamiNamesTheUserAndGroups() {
+    String whoami = jane.run("auth", "whoami").assertOk().stdout();
+    assertTrue(whoami.contains("jane") && whoami.contains("1001"), whoami);
+    assertTrue(whoami.contains("[developers system:authenticated]"), whoami);
+    String adminWhoami = admin.run("auth", "whoami", "-o", "jsonpath={.status.userInfo.username}").assertOk()
+        .stdout();
+    assertEquals("drover-admin", adminWhoami);
+  }
+
+  @Test
+  void aGroupFromAClientCertificateIsBoundByAClusterRoleBinding() throws Exception {
+    ClusterPki pki = ClusterPki.loadOrCreate(TestServers.TEST_PKI);
+    ClusterPki.Issued bob = pki.issueClient("bob", List.of("node-readers"), Duration.ofHours(1));
+    Kubectl kubectl = new Kubectl(kubeconfig("bob", "    client-certificate-data: "
+        + AuthenticationTest.base64(bob.certificatePem()) + "\n    client-key-data: "
+        + AuthenticationTest.base64(bob.keyPem()) + "\n"));
+    assertEquals("no", kubectl.run("auth", "can-i", "list", "nodes").stdout().strip());
+    admin.run("create", "clusterrole", "node-reader", "--verb=get,list,watch", "--resource=nodes").assertOk();
+    admin.run("create", "clusterrolebinding", "node-readers", "--clusterrole=node-reader", "--group=node-readers")
+        .assertOk();
+    Polling.await(() -> kubectl.run("get", "nodes").exitCode() == 0 ? true : null, Duration.ofSeconds(20),
+        "bob's group binding to take effect");
+    assertEquals("yes", kubectl.run("auth", "can-i", "list", "nodes").stdout().strip());
+    assertEquals("no", kubectl.run("auth", "can-i", "delete", "nodes").stdout().strip());
+  }
+
+  @Test
+  void aUserCannotGrantRightsTheyDoNotHold() {
+    admin.run("create", "namespace", "escalate").assertOk();
+    admin.run("create", "role", "role-writer", "--verb=create,get,list", "--resource=roles,rolebindings",
+        "-n", "escalate").assertOk();
+    admin.run("create", "rolebinding", "jane-role-writer", "--role=role-writer", "--user=jane", "-n", "escalate")
+        .assertOk();
+    Polling.await(() -> jane.run("auth", "can-i", "create", "roles", "-n", "escalate").stdout().strip()
+        .equals("yes") ? true : null, Duration.ofSeconds(20), "jane's role-writer binding to take effect");
+    Kubectl.Result escalation = jane.run("create", "role", "pod-deleter", "--verb=delete", "--resource=pods",
+        "-n", "escalate");
+    assertEquals(1, escalation.exitCode());
+    assertTrue(escalation.stderr().contains("is attempting to grant RBAC permissions not currently held"),
+        escalation.stderr());
+    // A role within what she holds is fine.
+    jane.run("create", "role", "role-reader", "--verb=get,list", "--resource=roles", "-n", "escalate").assertOk();
+  }
+
+  /** A kubeconfig for this server with the CA and the given user lines. */
+  static Path kubeconfig(String name, String userLines) {
+    try {
+      String ca = AuthenticationTest.base64(Files.readString(TestServers.TEST_PKI.resolve("ca.crt")));
+      Path file = dataDir.resolve(name + ".kubeconfig");
+      Files.writeString(file, """
+          apiVersion: v1
+          kind: Config
+          clusters:
+          - name: drover
+            cluster:
+              server: %s
+              certificate-authority-data: %s
+          contexts:
+          - name: drover
+            context: {cluster: drover, user: %s, namespace: default}
+          current-context: drover
+          users:
+          - name: %s
+            user:
+          %s""".formatted(server.apiUrl(), ca, name, name, userLines));
+      return file;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}
