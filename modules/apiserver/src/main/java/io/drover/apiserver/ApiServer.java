@@ -17,6 +17,7 @@ import io.drover.control.store.ObjectService;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -53,6 +54,7 @@ public final class ApiServer {
   private final DroverMetrics requestMetrics;
   private final ApiSecurity security;
   private final AccessReviews access;
+  private volatile AuditLog audit;
 
   /**
    * @param security HTTPS and authentication, or plain HTTP (insecure-http)
@@ -88,15 +90,22 @@ public final class ApiServer {
     return security.serverContext().map(server::enableHttps).orElse(server).bind(this::handle);
   }
 
+  /** Writes every request to this audit log from now on (null: none). */
+  public void auditTo(AuditLog audit) {
+    this.audit = audit;
+  }
+
   /** Answers one request; failures of any kind become a Status response. */
   public CompletionStage<HttpResponse> handle(HttpRequest request) {
     long started = System.nanoTime();
+    java.time.Instant received = java.time.Instant.now();
+    java.util.concurrent.atomic.AtomicReference<UserInfo> sender = new java.util.concurrent.atomic.AtomicReference<>();
     CompletionStage<HttpResponse> response;
     try {
       // Every request's body is read to its end before it is answered, also when the answer does not need it (a
       // 404 for a POST): answering while the client still sends closes the connection under it, and the client
       // sees a reset or an empty response instead of the Status.
-      response = withBody(request, body -> authenticated(request, body));
+      response = withBody(request, body -> authenticated(request, body, sender));
     } catch (RuntimeException e) {
       response = CompletableFuture.failedFuture(e);
     }
@@ -122,6 +131,7 @@ public final class ApiServer {
       RequestInfo info = RequestInfo.of(request.method().value(), request.getUri().path(),
           request.getUri().query().get("watch").map(w -> w.equals("true") || w.equals("1")).orElse(false));
       requestMetrics.apiRequest(info.verb(), info.resource(), info.subresource(), answer.status().intValue(), started);
+      audit(request, sender.get(), received, answer.status().intValue());
       return answer;
     });
   }
@@ -131,13 +141,15 @@ public final class ApiServer {
    * endpoints answer (kube-apiserver's system:public-info-viewer); anything else is a 401, as is a credential that
    * does not check out. An authenticated request RBAC does not allow is a 403 naming user, verb and resource.
    */
-  private CompletionStage<HttpResponse> authenticated(HttpRequest request, byte[] body) {
+  private CompletionStage<HttpResponse> authenticated(HttpRequest request, byte[] body,
+      java.util.concurrent.atomic.AtomicReference<UserInfo> sender) {
     Authenticator.Result who = security.authenticate(request);
     if (who.failed()) {
       log.debug("{} {} unauthorized: {}", request.method().value(), request.getUri().path(), who.failure());
       return done(HttpBodies.status(ApiException.unauthorized()));
     }
     UserInfo user = who.user();
+    sender.set(user);
     boolean publicPath = isPublic(request.getUri().path());
     if (!publicPath) {
       if (user.isAnonymous()) return done(HttpBodies.status(ApiException.unauthorized()));
@@ -149,6 +161,24 @@ public final class ApiServer {
       }
     }
     return route(request.addAttribute(ApiSecurity.USER, user), body);
+  }
+
+  private void audit(HttpRequest request, UserInfo user, java.time.Instant received, int code) {
+    AuditLog auditLog = audit;
+    if (auditLog == null) return;
+    try {
+      String method = request.method().value();
+      io.drover.control.rbac.Attributes attributes = user == null ? null : AccessReviews.attributes(user, request);
+      String uri = request.getUri().path() + request.getUri().rawQueryString().map(q -> "?" + q).orElse("");
+      String source = request.getAttribute(org.apache.pekko.http.javadsl.model.AttributeKeys.remoteAddress)
+          .flatMap(a -> a.getAddress()).map(java.net.InetAddress::getHostAddress).orElse("");
+      boolean longRunning = attributes != null && (attributes.verb().equals("watch")
+          || List.of("exec", "attach", "portforward", "log").contains(attributes.subresource()));
+      auditLog.record(java.util.UUID.randomUUID().toString(), received, user, attributes, method, uri, source,
+          request.getHeader("User-Agent").map(h -> h.value()).orElse(null), code, longRunning);
+    } catch (RuntimeException e) {
+      log.warn("cannot audit {} {}: {}", request.method().value(), request.getUri().path(), e.toString());
+    }
   }
 
   /** The paths anyone may read: health and version. */

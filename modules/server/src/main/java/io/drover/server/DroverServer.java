@@ -128,6 +128,18 @@ public final class DroverServer implements AutoCloseable {
       ApiServer api = new ApiServer(system, plane.service(), () -> java.util.Optional.ofNullable(localAgent.get()),
           credentials.apiSecurity(plane.service()), plane.authorizer());
       apiServer.set(api);
+      auditLog(config, dataDir).ifPresent(audit -> {
+        api.auditTo(audit);
+        org.apache.pekko.actor.CoordinatedShutdown.get(system).addTask(
+            org.apache.pekko.actor.CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-audit-log", () -> {
+              try {
+                audit.close();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return java.util.concurrent.CompletableFuture.completedFuture(org.apache.pekko.Done.getInstance());
+            });
+      });
       CompletionStage<ServerBinding> bound = api.bind(config.getString("drover.api.host"),
           config.getInt("drover.api.port"));
       ServerBinding binding = bound.toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
@@ -194,6 +206,16 @@ public final class DroverServer implements AutoCloseable {
     }
     admin.addToCoordinatedShutdown(Duration.ofSeconds(5), system);
     return admin;
+  }
+
+  /** The audit log drover.api.audit names, unless it is "off". */
+  static java.util.Optional<io.drover.apiserver.AuditLog> auditLog(Config config, Path dataDir) throws IOException {
+    Config audit = config.getConfig("drover.api.audit");
+    String path = audit.getString("path");
+    if (path.equals("off")) return java.util.Optional.empty();
+    Path file = path.isEmpty() ? dataDir.resolve("audit").resolve("audit.log") : Path.of(path);
+    return java.util.Optional.of(new io.drover.apiserver.AuditLog(file, audit.getBytes("max-size"),
+        audit.getInt("max-backups"), audit.getInt("queue-size")));
   }
 
   /**

@@ -127,6 +127,30 @@ class AuthorizationTest {
     jane.run("create", "role", "role-reader", "--verb=get,list", "--resource=roles", "-n", "escalate").assertOk();
   }
 
+  @Test
+  void everyRequestIsAuditedWithUserVerbResourceAndCode() throws Exception {
+    Kubectl rita = new Kubectl(kubeconfig("rita", "    token: rita-token\n"));
+    rita.run("get", "secret", "audited", "-n", "team");
+    admin.run("create", "configmap", "audited", "-n", "team").assertOk();
+    Path file = dataDir.resolve("audit").resolve("audit.log");
+    Polling.await(() -> {
+      try {
+        List<com.fasterxml.jackson.databind.JsonNode> lines = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(file)) lines.add(io.drover.api.Json.MAPPER.readTree(line));
+        boolean refused = lines.stream().anyMatch(e -> e.at("/user/username").asText().equals("rita")
+            && e.path("verb").asText().equals("get") && e.at("/objectRef/resource").asText().equals("secrets")
+            && e.at("/objectRef/namespace").asText().equals("team")
+            && e.at("/objectRef/name").asText().equals("audited") && e.at("/responseStatus/code").asInt() == 403);
+        boolean created = lines.stream().anyMatch(e -> e.at("/user/username").asText().equals("drover-admin")
+            && e.path("verb").asText().equals("create") && e.at("/objectRef/resource").asText().equals("configmaps")
+            && e.at("/responseStatus/code").asInt() == 201);
+        return refused && created ? true : null;
+      } catch (java.io.IOException e) {
+        return null;
+      }
+    }, Duration.ofSeconds(20), "the refused get and the create in " + file);
+  }
+
   /** A kubeconfig for this server with the CA and the given user lines. */
   static Path kubeconfig(String name, String userLines) {
     try {
