@@ -103,6 +103,8 @@ public final class Admission {
       CoreValidation.secret(object, errs);
     } else if (type == ResourceRegistry.RESOURCE_QUOTA) {
       CoreValidation.resourceQuota(object, errs);
+    } else if (type == ResourceRegistry.SERVICE_ACCOUNT) {
+      CoreValidation.serviceAccount(object, errs);
     } else if (type == ResourceRegistry.NAMESPACE) {
       CoreValidation.namespace(object, errs);
     } else if (type == ResourceRegistry.NODE) {

@@ -88,6 +88,7 @@ class PipelineTest {
         case "PersistentVolume" -> Manifests.persistentVolume();
         case "StorageClass" -> Manifests.storageClass();
         case "ResourceQuota" -> Manifests.resourceQuota();
+        case "ServiceAccount" -> Manifests.serviceAccount();
         case "ControllerRevision" -> Manifests.controllerRevision();
         case "HorizontalPodAutoscaler" -> Manifests.horizontalPodAutoscaler();
         default -> Manifests.replicaSet();
