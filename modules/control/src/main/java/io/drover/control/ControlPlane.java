@@ -21,6 +21,8 @@ import io.drover.control.namespace.NamespaceController;
 import io.drover.control.node.NodeAllocationEntity;
 import io.drover.control.node.NodeLifecycleController;
 import io.drover.control.scheduler.SchedulerActor;
+import io.drover.control.security.ServiceAccountTokens;
+import io.drover.control.serviceaccount.NamespaceDefaults;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -67,12 +69,12 @@ public final class ControlPlane {
     return service;
   }
 
-  public static CompletionStage<ControlPlane> start(ActorSystem<?> system) {
-    return start(system, PodMetricsSource.NONE);
-  }
-
-  /** @param metrics where the HorizontalPodAutoscaler controller reads pods' usage */
-  public static CompletionStage<ControlPlane> start(ActorSystem<?> system, PodMetricsSource metrics) {
+  /**
+   * @param metrics where the HorizontalPodAutoscaler controller reads pods' usage
+   * @param tokens the cluster CA every namespace's kube-root-ca.crt publishes
+   */
+  public static CompletionStage<ControlPlane> start(ActorSystem<?> system, PodMetricsSource metrics,
+      ServiceAccountTokens tokens) {
     Config config = system.settings().config().getConfig("drover");
     ObjectStore store = new ObjectStore(config.getInt("store.watch-window-events"),
         config.getInt("store.watcher-buffer-events"));
@@ -95,6 +97,9 @@ public final class ControlPlane {
     }).thenCompose(ready -> {
       system.systemActorOf(NamespaceController.create(service,
           config.getDuration("store.namespace-resync-interval")), "namespace-controller", Props.empty());
+      service.initializeNamespacesWith(ns -> NamespaceDefaults.ensure(service, ns, tokens));
+      system.systemActorOf(NamespaceDefaults.controller(service, tokens, ownedHere(system),
+          config.getDuration("store.namespace-resync-interval")), "service-account-controller", Props.empty());
       Config scheduler = config.getConfig("scheduler");
       system.systemActorOf(SchedulerActor.create(service, new SchedulerActor.Settings(
               scheduler.getInt("max-in-flight"), scheduler.getDuration("initial-backoff"),

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.drover.agent.runtime.cri.CriRuntime;
 import io.drover.control.secrets.SecretEncryption;
+import io.drover.control.security.ServiceAccountTokens;
 import org.apache.pekko.actor.BootstrapSetup;
 import org.apache.pekko.actor.setup.ActorSystemSetup;
 import org.apache.pekko.serialization.jackson.JacksonObjectMapperFactory;
@@ -99,6 +100,7 @@ public final class DroverServer implements AutoCloseable {
     Path dataDir = Path.of(config.getString("drover.data-dir"));
     Files.createDirectories(dataDir);
     SecretEncryption secrets = secretEncryption(config, dataDir);
+    ServiceAccountTokens tokens = serviceAccountTokens(config, dataDir);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "drover", ActorSystemSetup.create(
         BootstrapSetup.create(config), JacksonObjectMapperProviderSetup.create(new JacksonObjectMapperFactory() {
           @Override
@@ -117,7 +119,7 @@ public final class DroverServer implements AutoCloseable {
       java.util.concurrent.atomic.AtomicReference<ApiServer> apiServer = new java.util.concurrent.atomic.AtomicReference<>();
       PodMetricsSource metrics = namespace -> apiServer.get() == null ? PodMetricsSource.NONE.pods(namespace)
           : apiServer.get().metrics().pods(namespace);
-      ControlPlane plane = ControlPlane.start(system, metrics).toCompletableFuture()
+      ControlPlane plane = ControlPlane.start(system, metrics, tokens).toCompletableFuture()
           .get(startTimeout.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
       java.util.List<String> roles = config.getStringList("pekko.cluster.roles");
       // The API binds first: the agent publishes the bound port in its Node, for other members to reach its pods.
@@ -200,6 +202,63 @@ public final class DroverServer implements AutoCloseable {
     String file = config.getString("drover.secrets.encryption-key-file");
     Path path = file.isEmpty() ? dataDir.resolve("secrets-encryption.keys") : Path.of(file);
     return SecretEncryption.load(path, true);
+  }
+
+  /**
+   * What issues the pods' ServiceAccount tokens and publishes the cluster CA (kube-root-ca.crt, the token volumes'
+   * ca.crt). The one place the control plane and the node agent get it from.
+   */
+  static ServiceAccountTokens serviceAccountTokens(Config config, Path dataDir) {
+    // TEMPORARY until the lead's signed tokens land: unsigned tokens and a placeholder CA, so that pods get their
+    // token volume end to end. Nothing may trust these tokens.
+    return new UnsignedServiceAccountTokens();
+  }
+
+  /**
+   * TEMPORARY until the lead's signed tokens land. An unsigned JWT ({@code alg: none}, kid
+   * {@value #TEMPORARY_KID}) with the claims kube-apiserver puts in a pod-bound token, and a PEM block that is not a
+   * certificate.
+   */
+  static final class UnsignedServiceAccountTokens implements ServiceAccountTokens {
+    static final String TEMPORARY_KID = "drover-temporary-unsigned";
+    static final String ISSUER = "https://kubernetes.default.svc.cluster.local";
+    private static final String PLACEHOLDER_CA = "-----BEGIN CERTIFICATE-----\n"
+        + java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+            .encodeToString("DROVER TEMPORARY PLACEHOLDER CA: not a certificate; the cluster CA replaces it"
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+        + "\n-----END CERTIFICATE-----\n";
+
+    @Override
+    public String issue(TokenRequest request) {
+      long now = java.time.Instant.now().getEpochSecond();
+      java.util.Map<String, Object> claims = new java.util.LinkedHashMap<>();
+      claims.put("aud", java.util.List.of(ISSUER));
+      claims.put("exp", now + request.expirationSeconds());
+      claims.put("iat", now);
+      claims.put("iss", ISSUER);
+      claims.put("jti", java.util.UUID.randomUUID().toString());
+      claims.put("kubernetes.io", java.util.Map.of("namespace", request.namespace(),
+          "pod", java.util.Map.of("name", request.podName(), "uid", request.podUid()),
+          "serviceaccount", java.util.Map.of("name", request.serviceAccountName(),
+              "uid", request.serviceAccountUid())));
+      claims.put("nbf", now);
+      claims.put("sub", "system:serviceaccount:" + request.namespace() + ":" + request.serviceAccountName());
+      return part(java.util.Map.of("alg", "none", "kid", TEMPORARY_KID, "typ", "JWT")) + "." + part(claims) + ".";
+    }
+
+    @Override
+    public String caCertificatePem() {
+      return PLACEHOLDER_CA;
+    }
+
+    private static String part(java.util.Map<String, Object> json) {
+      try {
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+            io.drover.api.Json.MAPPER.writeValueAsBytes(json));
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalStateException(e);
+      }
+    }
   }
 
   /** The container runtime drover.agent.runtime names; sim behaves as drover.sim says. */
