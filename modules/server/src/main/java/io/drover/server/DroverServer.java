@@ -134,7 +134,7 @@ public final class DroverServer implements AutoCloseable {
         NodeAgent.Settings settings = NodeAgent.Settings.from(agentConfig(config), dataDir, roles,
             binding.localAddress().getPort());
         ContainerRuntime runtime = runtime(config, settings.nodeName(), dataDir);
-        NodeAgent nodeAgent = NodeAgent.start(system, plane.service(), runtime, settings);
+        NodeAgent nodeAgent = NodeAgent.start(system, plane.service(), runtime, settings, tokens);
         localAgent.set(nodeAgent);
         agent = java.util.Optional.of(nodeAgent);
       }
