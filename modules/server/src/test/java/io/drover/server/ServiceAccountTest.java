@@ -225,4 +225,19 @@ class ServiceAccountTest {
     assertEquals(podUid, claims.at("/kubernetes.io/pod/uid").asText());
     assertEquals(3607, claims.path("exp").asLong() - claims.path("iat").asLong());
   }
+
+  @Test
+  void theExampleRunsItsPodAsItsServiceAccount() throws Exception {
+    java.nio.file.Path dir = java.nio.file.Path.of("").toAbsolutePath();
+    while (!java.nio.file.Files.isDirectory(dir.resolve("examples"))) dir = dir.getParent();
+    String manifest = java.nio.file.Files.readString(dir.resolve("examples/security/service-account.yaml"));
+    kubectl.runWithInput(manifest, "apply", "-f", "-").assertOk();
+    String logs = Polling.await(() -> {
+      Kubectl.Result result = kubectl.run("logs", "whoami", "-n", "apps");
+      return result.exitCode() == 0 && result.stdout().contains("BEGIN CERTIFICATE") ? result.stdout() : null;
+    }, DEADLINE, "the example pod's logs");
+    assertTrue(logs.contains("namespace: apps") && logs.contains("system:serviceaccount:apps:builder"), logs);
+    assertEquals("registry-credentials", json(kubectl.run("get", "pod", "whoami", "-n", "apps", "-o", "json"))
+        .at("/spec/imagePullSecrets/0/name").asText());
+  }
 }
