@@ -132,6 +132,9 @@ public final class ControlPlane {
           Props.empty());
       system.systemActorOf(io.drover.control.network.EndpointsController.create(service, ownedHere(system),
           config.getDuration("controllers.resync-interval")), "endpoints-controller", Props.empty());
+      system.systemActorOf(io.drover.control.network.KubernetesService.controller(service,
+          io.drover.control.network.ServiceRanges.from(config.getConfig("network")), ownedHere(system),
+          config.getDuration("controllers.resync-interval")), "kubernetes-service", Props.empty());
       system.systemActorOf(io.drover.control.storage.VolumeBinder.create(service, ownedHere(system),
           java.time.Duration.ofSeconds(10)), "volume-binder", Props.empty());
       system.systemActorOf(WorkloadDispatcher.create(service, ownedHere(system),

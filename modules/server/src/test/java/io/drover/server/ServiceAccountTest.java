@@ -240,4 +240,53 @@ class ServiceAccountTest {
     assertEquals("registry-credentials", json(kubectl.run("get", "pod", "whoami", "-n", "apps", "-o", "json"))
         .at("/spec/imagePullSecrets/0/name").asText());
   }
+
+  @Test
+  void theKubernetesServiceListsThisMemberAndPodsReachTheApiThroughIt() {
+    int apiPort = member.server().apiAddress().getPort();
+    JsonNode svc = Polling.await(() -> {
+      Kubectl.Result result = kubectl.run("get", "svc", "kubernetes", "-n", "default", "-o", "json");
+      return result.exitCode() == 0 ? json(result) : null;
+    }, DEADLINE, "the kubernetes Service");
+    String clusterIp = svc.at("/spec/clusterIP").asText();
+    assertTrue(clusterIp.endsWith(".0.1"), clusterIp);
+    assertEquals(Json.MAPPER.valueToTree(List.of(Map.of("name", "https", "port", 443, "protocol", "TCP",
+        "targetPort", apiPort))), svc.at("/spec/ports"));
+    assertEquals("apiserver", svc.at("/metadata/labels/component").asText());
+    JsonNode endpoints = json(kubectl.run("get", "endpoints", "kubernetes", "-n", "default", "-o", "json"));
+    assertEquals(apiPort, endpoints.at("/subsets/0/ports/0/port").asInt(), endpoints.toString());
+    assertEquals("https", endpoints.at("/subsets/0/ports/0/name").asText());
+    assertFalse(endpoints.at("/subsets/0/addresses").isEmpty(), endpoints.toString());
+    Polling.await(() -> kubectl.run("get", "endpointslices", "-n", "default", "-l",
+        "kubernetes.io/service-name=kubernetes", "-o", "jsonpath={.items[*].ports[0].port}").stdout()
+        .equals(Integer.toString(apiPort)), DEADLINE, "the kubernetes EndpointSlice");
+
+    kubectl.run("create", "namespace", "sa-api").assertOk();
+    kubectl.runWithInput("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: client}
+        spec:
+          restartPolicy: Never
+          enableServiceLinks: false
+          containers:
+          - name: app
+            image: busybox
+            command:
+            - sh
+            - -c
+            - >-
+              echo "host=$KUBERNETES_SERVICE_HOST port=$KUBERNETES_SERVICE_PORT";
+              busybox wget -q -O- --header "Authorization: Bearer $(cat %s/token)"
+              "http://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT/version"
+        """.formatted(MOUNT), "apply", "-n", "sa-api", "-f", "-").assertOk();
+    String logs = Polling.await(() -> {
+      Kubectl.Result result = kubectl.run("logs", "client", "-n", "sa-api");
+      String phase = kubectl.run("get", "pod", "client", "-n", "sa-api", "-o", "jsonpath={.status.phase}").stdout();
+      return result.exitCode() == 0 && (phase.equals("Succeeded") || phase.equals("Failed"))
+          ? phase + "\n" + result.stdout() : null;
+    }, DEADLINE, "the client pod to finish");
+    assertTrue(logs.contains("host=" + clusterIp + " port=443"), logs);
+    assertTrue(logs.startsWith("Succeeded") && logs.contains("gitVersion"), logs);
+  }
 }
