@@ -6,6 +6,7 @@ import io.drover.agent.pod.ObjectLookup;
 import io.drover.agent.pod.PodDns;
 import io.drover.agent.network.PodNetwork;
 import io.drover.agent.pod.RestartBackoff;
+import io.drover.agent.pod.TokenManager;
 import io.drover.agent.runtime.ContainerRuntime;
 import io.drover.agent.runtime.ContainerState;
 import io.drover.agent.runtime.ExecSession;
@@ -19,6 +20,7 @@ import io.drover.api.ResourceType;
 import io.drover.control.event.EventRecorder;
 import io.drover.control.metrics.NodeUsage;
 import io.drover.control.node.NodeAllocationEntity;
+import io.drover.control.security.ServiceAccountTokens;
 import io.drover.control.store.ObjectEntity;
 import io.drover.control.store.ObjectService;
 import io.drover.control.store.StoredObject;
@@ -97,8 +99,10 @@ public final class NodeAgent implements PodIo {
   private final ContainerRuntime runtime;
   private final Map<String, PodRun> runs = new ConcurrentHashMap<>();
   private final UsageSampler usage;
+  private final TokenManager tokens;
 
-  private NodeAgent(Settings settings, ObjectService service, ContainerRuntime runtime) {
+  private NodeAgent(Settings settings, ObjectService service, ContainerRuntime runtime, ServiceAccountTokens tokens) {
+    this.tokens = new TokenManager(tokens, Clock.systemUTC());
     this.settings = settings;
     // A pod network namespace needs containers that can join it: without namespaces (the sim runtime, a host that
     // refuses them) pods share the host's network, and status.podIP is the node's address.
@@ -116,10 +120,14 @@ public final class NodeAgent implements PodIo {
     this.usage = new UsageSampler(settings.nodeName(), runtime::stats, HostCounters::read);
   }
 
-  /** Starts the agent's actor; registration and pod work begin at once. */
+  /**
+   * Starts the agent's actor; registration and pod work begin at once.
+   *
+   * @param tokens issues the ServiceAccount tokens of the pods' projected token volumes
+   */
   public static NodeAgent start(ActorSystem<?> system, ObjectService service, ContainerRuntime runtime,
-      Settings settings) {
-    NodeAgent agent = new NodeAgent(settings, service, runtime);
+      Settings settings, ServiceAccountTokens tokens) {
+    NodeAgent agent = new NodeAgent(settings, service, runtime, tokens);
     system.systemActorOf(Behaviors.supervise(agent.behavior())
         .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)),
         "node-agent", Props.empty());
@@ -296,6 +304,7 @@ public final class NodeAgent implements PodIo {
           case "Secret" -> ResourceRegistry.SECRET;
           case "PersistentVolumeClaim" -> ResourceRegistry.PERSISTENT_VOLUME_CLAIM;
           case "PersistentVolume" -> ResourceRegistry.PERSISTENT_VOLUME;
+          case "ServiceAccount" -> ResourceRegistry.SERVICE_ACCOUNT;
           default -> ResourceRegistry.CONFIG_MAP;
         };
         return service.store().get(type, type.namespaced() ? namespace : "", name).map(StoredObject::object);
@@ -312,7 +321,7 @@ public final class NodeAgent implements PodIo {
         settings.internalIp(), lookup, events, Clock.systemUTC(), settings.podResyncInterval(),
         RestartBackoff.of(settings.backoffInitial(), settings.backoffMax()), settings.logMaxBytes(),
         settings.logMaxFiles(), adopted, settings.dns(), network, settings.imagePullBackoffInitial(),
-        settings.imagePullBackoffMax());
+        settings.imagePullBackoffMax(), tokens);
     runs.put(uid, run);
     ActorRef<PodWorker.Command> spawned = ctx.spawn(PodWorker.create(run, pod, service, blocking,
         Clock.systemUTC()), "pod-" + uid);

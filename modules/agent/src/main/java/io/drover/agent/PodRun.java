@@ -23,6 +23,7 @@ import io.drover.agent.pod.ProbeResult;
 import io.drover.agent.pod.ProbeRunner;
 import io.drover.agent.pod.ProbeTracker;
 import io.drover.agent.pod.RestartBackoff;
+import io.drover.agent.pod.TokenManager;
 import io.drover.agent.runtime.ContainerRuntime;
 import io.drover.agent.runtime.ContainerSpec;
 import io.drover.agent.runtime.ContainerState;
@@ -79,12 +80,15 @@ final class PodRun {
   private volatile PodNetwork.Address address;
   /** Pulls images before containers start, for runtimes that run images; null otherwise. */
   private final ImagePuller puller;
+  /** The node's ServiceAccount tokens, for projected token volumes. */
+  private final TokenManager tokens;
 
   PodRun(ContainerRuntime runtime, Path podDir, String hostIP, ObjectLookup lookup, EventRecorder events,
       Clock clock, Duration resyncInterval, RestartBackoff initialBackoff, long logMaxBytes, int logMaxFiles,
       List<ContainerState> adopted, PodDns dns, PodNetwork network, Duration pullBackoffInitial,
-      Duration pullBackoffMax) {
+      Duration pullBackoffMax, TokenManager tokens) {
     this.dns = dns;
+    this.tokens = tokens;
     this.puller = runtime.images()
         .map(images -> new ImagePuller(images, events::record, clock, pullBackoffInitial, pullBackoffMax)).orElse(null);
     this.network = network;
@@ -226,6 +230,8 @@ final class PodRun {
       network.tearDown(name.substring(name.lastIndexOf('_') + 1), podDir);
       address = null;
     }
+    String dirName = podDir.getFileName().toString();
+    tokens.forgetPod(dirName.substring(dirName.lastIndexOf('_') + 1));
     try {
       PodVolumes.remove(podDir);
     } catch (IOException e) {
@@ -260,7 +266,7 @@ final class PodRun {
           return;
         }
       }
-      PodVolumes.materialize(podDir, pod, lookup, DownwardApi.Allocatable.ofHost());
+      PodVolumes.materialize(podDir, pod, lookup, DownwardApi.Allocatable.ofHost(), tokens);
       writeResolvConf(pod);
       sandboxReady = true;
     } catch (PodConfigException | IOException e) {

@@ -101,10 +101,14 @@ public final class ResourceRegistry {
   public static final ResourceType CLUSTER_ROLE_BINDING = new ResourceType(RBAC_GROUP, "v1", "ClusterRoleBinding",
       "clusterrolebindings", "clusterrolebinding", false, List.of(), List.of(), List.of(), ClusterRoleBinding.class);
 
+  public static final ResourceType SERVICE_ACCOUNT = new ResourceType("", "v1", "ServiceAccount", "serviceaccounts",
+      "serviceaccount", true, List.of("sa"), List.of(), List.of(), io.fabric8.kubernetes.api.model.ServiceAccount.class);
+
   public static final List<ResourceType> ALL = List.of(NAMESPACE, NODE, CONFIG_MAP, SECRET, POD, EVENT, SERVICE,
       ENDPOINTS, PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM, DEPLOYMENT, REPLICA_SET, STATEFUL_SET, DAEMON_SET,
       CONTROLLER_REVISION, JOB, CRON_JOB, POD_DISRUPTION_BUDGET, HORIZONTAL_POD_AUTOSCALER, ENDPOINT_SLICE,
-      STORAGE_CLASS, RESOURCE_QUOTA, LIMIT_RANGE, CLUSTER_ROLE, CLUSTER_ROLE_BINDING, ROLE, ROLE_BINDING);
+      STORAGE_CLASS, RESOURCE_QUOTA, LIMIT_RANGE, CLUSTER_ROLE, CLUSTER_ROLE_BINDING, ROLE, ROLE_BINDING,
+      SERVICE_ACCOUNT);
 
   /** metrics.k8s.io: resource usage measured by the node agents, computed on each read and never stored. */
   public static final ResourceType NODE_METRICS = new ResourceType("metrics.k8s.io", "v1beta1", "NodeMetrics",

@@ -26,6 +26,8 @@ import io.drover.control.rbac.EscalationCheck;
 import io.drover.control.rbac.RbacAuthorizer;
 import io.drover.control.rbac.StorePolicySource;
 import io.drover.control.scheduler.SchedulerActor;
+import io.drover.control.security.ServiceAccountTokens;
+import io.drover.control.serviceaccount.NamespaceDefaults;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -92,12 +94,12 @@ public final class ControlPlane {
     return escalationCheck;
   }
 
-  public static CompletionStage<ControlPlane> start(ActorSystem<?> system) {
-    return start(system, PodMetricsSource.NONE);
-  }
-
-  /** @param metrics where the HorizontalPodAutoscaler controller reads pods' usage */
-  public static CompletionStage<ControlPlane> start(ActorSystem<?> system, PodMetricsSource metrics) {
+  /**
+   * @param metrics where the HorizontalPodAutoscaler controller reads pods' usage
+   * @param tokens the cluster CA every namespace's kube-root-ca.crt publishes
+   */
+  public static CompletionStage<ControlPlane> start(ActorSystem<?> system, PodMetricsSource metrics,
+      ServiceAccountTokens tokens) {
     Config config = system.settings().config().getConfig("drover");
     ObjectStore store = new ObjectStore(config.getInt("store.watch-window-events"),
         config.getInt("store.watcher-buffer-events"));
@@ -120,6 +122,9 @@ public final class ControlPlane {
     }).thenCompose(ready -> {
       system.systemActorOf(NamespaceController.create(service,
           config.getDuration("store.namespace-resync-interval")), "namespace-controller", Props.empty());
+      service.initializeNamespacesWith(ns -> NamespaceDefaults.ensure(service, ns, tokens));
+      system.systemActorOf(NamespaceDefaults.controller(service, tokens, ownedHere(system),
+          config.getDuration("store.namespace-resync-interval")), "service-account-controller", Props.empty());
       Config scheduler = config.getConfig("scheduler");
       system.systemActorOf(SchedulerActor.create(service, new SchedulerActor.Settings(
               scheduler.getInt("max-in-flight"), scheduler.getDuration("initial-backoff"),
@@ -152,6 +157,9 @@ public final class ControlPlane {
           Props.empty());
       system.systemActorOf(io.drover.control.network.EndpointsController.create(service, ownedHere(system),
           config.getDuration("controllers.resync-interval")), "endpoints-controller", Props.empty());
+      system.systemActorOf(io.drover.control.network.KubernetesService.controller(service,
+          io.drover.control.network.ServiceRanges.from(config.getConfig("network")), ownedHere(system),
+          config.getDuration("controllers.resync-interval")), "kubernetes-service", Props.empty());
       system.systemActorOf(io.drover.control.storage.VolumeBinder.create(service, ownedHere(system),
           java.time.Duration.ofSeconds(10)), "volume-binder", Props.empty());
       system.systemActorOf(WorkloadDispatcher.create(service, ownedHere(system),

@@ -40,6 +40,7 @@ final class Credentials {
 
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Credentials.class);
 
+  private final boolean secure;
   private final ClusterPki pki;
   private final ClusterPki.Issued serving;
   private final ClusterPki.Issued member;
@@ -47,8 +48,9 @@ final class Credentials {
   private final StaticTokens staticTokens;
   private final ServiceAccountJwt serviceAccountTokens;
 
-  private Credentials(ClusterPki pki, ClusterPki.Issued serving, ClusterPki.Issued member, ClusterPki.Issued admin,
-      StaticTokens staticTokens, ServiceAccountJwt serviceAccountTokens) {
+  private Credentials(boolean secure, ClusterPki pki, ClusterPki.Issued serving, ClusterPki.Issued member,
+      ClusterPki.Issued admin, StaticTokens staticTokens, ServiceAccountJwt serviceAccountTokens) {
+    this.secure = secure;
     this.pki = pki;
     this.serving = serving;
     this.member = member;
@@ -57,16 +59,22 @@ final class Credentials {
     this.serviceAccountTokens = serviceAccountTokens;
   }
 
+  /**
+   * Loads (or makes) the cluster PKI and issues this member's certificates. Under drover.api.insecure-http the PKI
+   * still signs the pods' ServiceAccount tokens and is their ca.crt, but the API serves plain HTTP.
+   */
   static Credentials create(Config config, Path dataDir) throws IOException {
     Config api = config.getConfig("drover.api");
+    String dir = config.getString("drover.pki.dir");
+    ClusterPki pki = ClusterPki.loadOrCreate(dir.isEmpty() ? dataDir.resolve("pki") : Path.of(dir));
+    ServiceAccountJwt tokens = new ServiceAccountJwt(pki.serviceAccountKeys(), pki.caCertificatePem(),
+        Clock.systemUTC());
     if (api.getBoolean("insecure-http")) {
       log.warn("drover.api.insecure-http is on: the API is plain HTTP and EVERY request acts as a cluster admin, "
           + "with no credentials asked. Use it only where nobody else reaches {}:{}.", api.getString("host"),
           api.getInt("port"));
-      return new Credentials(null, null, null, null, StaticTokens.none(), null);
+      return new Credentials(false, pki, null, null, null, StaticTokens.none(), tokens);
     }
-    String dir = config.getString("drover.pki.dir");
-    ClusterPki pki = ClusterPki.loadOrCreate(dir.isEmpty() ? dataDir.resolve("pki") : Path.of(dir));
     Duration validity = api.getDuration("tls.issued-validity");
     ClusterPki.Issued serving = api.getString("tls.cert-file").isEmpty()
         ? pki.issueServing("drover-apiserver", servingNames(config), servingAddresses(config), validity)
@@ -74,21 +82,20 @@ final class Credentials {
     ClusterPki.Issued member = pki.issueClient(MEMBER_USER, List.of("system:masters"), validity);
     ClusterPki.Issued admin = pki.issueClient(ADMIN_USER, List.of("system:masters"), validity);
     String tokenFile = api.getString("authentication.token-file");
-    StaticTokens tokens = tokenFile.isEmpty() ? StaticTokens.none() : StaticTokens.load(Path.of(tokenFile));
-    return new Credentials(pki, serving, member, admin, tokens,
-        new ServiceAccountJwt(pki.serviceAccountKeys(), pki.caCertificatePem(), Clock.systemUTC()));
+    StaticTokens staticTokens = tokenFile.isEmpty() ? StaticTokens.none() : StaticTokens.load(Path.of(tokenFile));
+    return new Credentials(true, pki, serving, member, admin, staticTokens, tokens);
   }
 
   boolean isSecure() {
-    return pki != null;
+    return secure;
   }
 
   String scheme() {
     return isSecure() ? "https" : "http";
   }
 
-  Optional<ClusterPki> pki() {
-    return Optional.ofNullable(pki);
+  ClusterPki pki() {
+    return pki;
   }
 
   /** How the API serves and authenticates; object lookups check that a token's ServiceAccount and pod exist. */
@@ -101,9 +108,9 @@ final class Credentials {
         new Authenticator(staticTokens, serviceAccountTokens, objects));
   }
 
-  /** The ServiceAccount token signer nodes mount tokens with; empty under insecure-http (no tokens then). */
-  Optional<ServiceAccountTokens> serviceAccountTokens() {
-    return Optional.ofNullable(serviceAccountTokens);
+  /** The ServiceAccount token signer nodes mount tokens with, and the CA they publish. */
+  ServiceAccountTokens serviceAccountTokens() {
+    return serviceAccountTokens;
   }
 
   SSLContext adminSslContext() {

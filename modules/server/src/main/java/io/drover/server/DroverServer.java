@@ -11,6 +11,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.drover.agent.runtime.cri.CriRuntime;
 import io.drover.control.secrets.SecretEncryption;
+import io.drover.control.security.ServiceAccountTokens;
 import org.apache.pekko.actor.BootstrapSetup;
 import org.apache.pekko.actor.setup.ActorSystemSetup;
 import org.apache.pekko.serialization.jackson.JacksonObjectMapperFactory;
@@ -101,6 +102,9 @@ public final class DroverServer implements AutoCloseable {
     Path dataDir = Path.of(config.getString("drover.data-dir"));
     Files.createDirectories(dataDir);
     SecretEncryption secrets = secretEncryption(config, dataDir);
+    // The cluster CA and this member's certificates; the CA also signs ServiceAccount tokens.
+    Credentials credentials = Credentials.create(config, dataDir);
+    ServiceAccountTokens tokens = credentials.serviceAccountTokens();
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "drover", ActorSystemSetup.create(
         BootstrapSetup.create(config), JacksonObjectMapperProviderSetup.create(new JacksonObjectMapperFactory() {
           @Override
@@ -119,12 +123,11 @@ public final class DroverServer implements AutoCloseable {
       java.util.concurrent.atomic.AtomicReference<ApiServer> apiServer = new java.util.concurrent.atomic.AtomicReference<>();
       PodMetricsSource metrics = namespace -> apiServer.get() == null ? PodMetricsSource.NONE.pods(namespace)
           : apiServer.get().metrics().pods(namespace);
-      ControlPlane plane = ControlPlane.start(system, metrics).toCompletableFuture()
+      ControlPlane plane = ControlPlane.start(system, metrics, tokens).toCompletableFuture()
           .get(startTimeout.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
       java.util.List<String> roles = config.getStringList("pekko.cluster.roles");
       // The API binds first: the agent publishes the bound port in its Node, for other members to reach its pods.
       java.util.concurrent.atomic.AtomicReference<PodIo> localAgent = new java.util.concurrent.atomic.AtomicReference<>();
-      Credentials credentials = Credentials.create(config, dataDir);
       ApiServer api = new ApiServer(system, plane.service(), () -> java.util.Optional.ofNullable(localAgent.get()),
           credentials.apiSecurity(plane.service()), plane.authorizer());
       apiServer.set(api);
@@ -148,7 +151,7 @@ public final class DroverServer implements AutoCloseable {
         NodeAgent.Settings settings = NodeAgent.Settings.from(agentConfig(config), dataDir, roles,
             binding.localAddress().getPort());
         ContainerRuntime runtime = runtime(config, settings.nodeName(), dataDir);
-        NodeAgent nodeAgent = NodeAgent.start(system, plane.service(), runtime, settings);
+        NodeAgent nodeAgent = NodeAgent.start(system, plane.service(), runtime, settings, tokens);
         localAgent.set(nodeAgent);
         agent = java.util.Optional.of(nodeAgent);
       }
@@ -228,6 +231,8 @@ public final class DroverServer implements AutoCloseable {
     return SecretEncryption.load(path, true);
   }
 
+
+
   /** The container runtime drover.agent.runtime names; sim behaves as drover.sim says. */
   private static ContainerRuntime runtime(Config config, String nodeName, Path dataDir) {
     String name = config.getString("drover.agent.runtime");
@@ -270,8 +275,8 @@ public final class DroverServer implements AutoCloseable {
     return java.net.http.HttpClient.newBuilder().sslContext(adminSslContext());
   }
 
-  /** The cluster's PKI (CA, token signing key); empty under drover.api.insecure-http. */
-  public java.util.Optional<io.drover.apiserver.auth.ClusterPki> pki() {
+  /** The cluster's PKI (CA, token signing key). */
+  public io.drover.apiserver.auth.ClusterPki pki() {
     return credentials.pki();
   }
 

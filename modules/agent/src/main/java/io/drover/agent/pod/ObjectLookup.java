@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Optional;
 
 /**
- * Reads an object the pod refers to (kind "ConfigMap", "Secret", "PersistentVolumeClaim", or "PersistentVolume" with
- * namespace ignored), as the API stores it.
+ * Reads an object the pod refers to (kind "ConfigMap", "Secret", "ServiceAccount", "PersistentVolumeClaim", or
+ * "PersistentVolume" with namespace ignored), as the API stores it.
  */
 @FunctionalInterface
 public interface ObjectLookup {

@@ -32,7 +32,10 @@ public final class PodEnvironment {
   public static Map<String, String> resolve(ObjectNode pod, ObjectNode container, ObjectLookup lookup, String podIP,
       String hostIP, DownwardApi.Allocatable node) throws PodConfigException {
     String namespace = Json.text(pod, "metadata.namespace");
-    Map<String, String> services = ServiceEnvironment.of(pod, lookup.list("Service", namespace));
+    JsonNode kubernetes = lookup.list("Service", ServiceEnvironment.MASTER_NAMESPACE).stream()
+        .filter(svc -> ServiceEnvironment.MASTER_SERVICE.equals(Json.text(svc, "metadata.name")))
+        .findFirst().orElse(null);
+    Map<String, String> services = ServiceEnvironment.of(pod, lookup.list("Service", namespace), kubernetes);
     // The service variables can be referred to ($(NAME_SERVICE_HOST)) and overridden by the container's own.
     Map<String, String> defined = new LinkedHashMap<>(services);
     for (JsonNode from : container.path("envFrom")) {

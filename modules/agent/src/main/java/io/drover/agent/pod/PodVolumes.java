@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.drover.agent.pod.AtomicWriter.FileContent;
 import io.drover.api.Json;
 import io.drover.agent.runtime.ContainerSpec;
+import io.drover.control.security.ServiceAccountTokens;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,7 +22,8 @@ import java.util.TreeSet;
 
 /**
  * A pod's volumes on the host under {@code <podDir>/volumes/<plugin>/<name>} (kubelet's layout), and the mounts each
- * container gets. Re-materializing refreshes ConfigMap, Secret, downward API and projected content atomically.
+ * container gets. Re-materializing refreshes ConfigMap, Secret, downward API and projected content (a ServiceAccount
+ * token when it is due) atomically.
  */
 public final class PodVolumes {
   private PodVolumes() {}
@@ -29,13 +31,22 @@ public final class PodVolumes {
   private static final int DEFAULT_MODE = 0644;
   private static final Set<String> ATOMIC_SOURCES = Set.of("configMap", "secret", "downwardAPI", "projected");
 
-  /** Creates or refreshes every volume of the pod. */
+  /** Creates or refreshes every volume of the pod, on a node that issues no ServiceAccount tokens. */
   public static void materialize(Path podDir, ObjectNode pod, ObjectLookup lookup, DownwardApi.Allocatable node)
       throws PodConfigException {
+    materialize(podDir, pod, lookup, node, null);
+  }
+
+  /**
+   * Creates or refreshes every volume of the pod; a projected serviceAccountToken is the token {@code tokens} holds
+   * for the pod (renewed when it is due).
+   */
+  public static void materialize(Path podDir, ObjectNode pod, ObjectLookup lookup, DownwardApi.Allocatable node,
+      TokenManager tokens) throws PodConfigException {
     for (JsonNode volume : pod.path("spec").path("volumes")) {
       String name = volume.path("name").asText();
       try {
-        materialize(podDir, pod, volume, lookup, node);
+        materialize(podDir, pod, volume, lookup, node, tokens);
       } catch (PodConfigException | IOException e) {
         throw new PodConfigException(PodConfigException.FAILED_MOUNT,
             "MountVolume.SetUp failed for volume \"" + name + "\" : " + e.getMessage());
@@ -79,7 +90,7 @@ public final class PodVolumes {
   }
 
   private static void materialize(Path podDir, ObjectNode pod, JsonNode volume, ObjectLookup lookup,
-      DownwardApi.Allocatable node) throws PodConfigException, IOException {
+      DownwardApi.Allocatable node, TokenManager tokens) throws PodConfigException, IOException {
     Path dir = volumePath(podDir, volume);
     if (volume.has("hostPath")) {
       HostPathCheck.check(dir, volume.path("hostPath").path("type").asText(""));
@@ -90,7 +101,7 @@ public final class PodVolumes {
       claimedVolume(dir, pod, volume, lookup);
     } else {
       int defaultMode = volume.path(sourceField(volume)).path("defaultMode").asInt(DEFAULT_MODE);
-      AtomicWriter.write(dir, payload(pod, volume, lookup, node, defaultMode));
+      AtomicWriter.write(dir, payload(pod, volume, lookup, node, defaultMode, tokens));
     }
   }
 
@@ -135,7 +146,7 @@ public final class PodVolumes {
   }
 
   private static Map<String, FileContent> payload(ObjectNode pod, JsonNode volume, ObjectLookup lookup,
-      DownwardApi.Allocatable node, int defaultMode) throws PodConfigException {
+      DownwardApi.Allocatable node, int defaultMode, TokenManager tokens) throws PodConfigException {
     Map<String, FileContent> payload = new LinkedHashMap<>();
     String namespace = Json.text(pod, "metadata.namespace");
     if (volume.has("configMap")) {
@@ -153,11 +164,42 @@ public final class PodVolumes {
           keyed(payload, PodEnvironment.Source.SECRET, source.get("secret"), "name", namespace, lookup, defaultMode);
         } else if (source.has("downwardAPI")) {
           downward(payload, pod, source.get("downwardAPI"), node, defaultMode);
+        } else if (source.has("serviceAccountToken")) {
+          serviceAccountToken(payload, pod, source.get("serviceAccountToken"), lookup, defaultMode, tokens);
         }
-        // serviceAccountToken and clusterTrustBundle need token issuing, which Drover does not have.
+        // clusterTrustBundle needs ClusterTrustBundle objects, which Drover does not have.
       }
     }
     return payload;
+  }
+
+  /**
+   * The pod's ServiceAccount token (kubelet asks the TokenRequest API for one bound to the pod). The audience is not
+   * passed on: tokens are for the API server.
+   */
+  private static void serviceAccountToken(Map<String, FileContent> payload, ObjectNode pod, JsonNode projection,
+      ObjectLookup lookup, int defaultMode, TokenManager tokens) throws PodConfigException {
+    if (tokens == null) {
+      throw new PodConfigException(PodConfigException.FAILED_MOUNT, "failed to fetch token: this node issues no "
+          + "ServiceAccount tokens");
+    }
+    String namespace = Json.text(pod, "metadata.namespace");
+    String account = pod.path("spec").path("serviceAccountName").asText("");
+    if (account.isEmpty()) account = "default";
+    String accountName = account;
+    ObjectNode serviceAccount = lookup.find("ServiceAccount", namespace, account)
+        .orElseThrow(() -> new PodConfigException(PodConfigException.FAILED_MOUNT,
+            "failed to fetch token: serviceaccounts \"" + accountName + "\" not found"));
+    String token;
+    try {
+      token = tokens.token(new ServiceAccountTokens.TokenRequest(namespace, account,
+          Json.text(serviceAccount, "metadata.uid", ""), Json.text(pod, "metadata.name"),
+          Json.text(pod, "metadata.uid"), projection.path("expirationSeconds").asLong(3600)));
+    } catch (RuntimeException e) {
+      throw new PodConfigException(PodConfigException.FAILED_MOUNT, "failed to fetch token: " + e.getMessage());
+    }
+    payload.put(projection.path("path").asText("token"),
+        new FileContent(token.getBytes(StandardCharsets.UTF_8), defaultMode));
   }
 
   /** ConfigMap or Secret files: every key, or only the listed items (key -> path, mode). */

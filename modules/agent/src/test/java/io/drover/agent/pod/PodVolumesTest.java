@@ -221,7 +221,6 @@ class PodVolumesTest {
             - configMap: {name: cfg, items: [{key: a.conf, path: a.conf}]}
             - secret: {name: tls}
             - downwardAPI: {items: [{path: ns, fieldRef: {fieldPath: metadata.namespace}}]}
-            - serviceAccountToken: {path: token}
         """);
     PodVolumes.materialize(podDir, pod, lookup, NODE);
     Path dir = volume(pod, "all");
@@ -245,6 +244,85 @@ class PodVolumesTest {
       assertTrue(Files.isDirectory(host));
     } finally {
       Files.deleteIfExists(host);
+    }
+  }
+
+  @Test
+  void theKubeApiAccessVolumeHoldsTheTokenTheCaAndTheNamespaceAndRenewsTheTokenWhenDue() throws Exception {
+    objects.put("ConfigMap/kube-root-ca.crt", yaml("{metadata: {name: kube-root-ca.crt}, data: {ca.crt: CA-PEM}}"));
+    objects.put("ServiceAccount/robot", yaml("{metadata: {name: robot, uid: sa-1}}"));
+    List<io.drover.control.security.ServiceAccountTokens.TokenRequest> asked = new java.util.ArrayList<>();
+    io.drover.control.security.ServiceAccountTokens issuer = new io.drover.control.security.ServiceAccountTokens() {
+      @Override
+      public String issue(TokenRequest request) {
+        asked.add(request);
+        return "token-" + asked.size();
+      }
+
+      @Override
+      public String caCertificatePem() {
+        return "CA-PEM";
+      }
+    };
+    TestClock clock = new TestClock();
+    TokenManager tokens = new TokenManager(issuer, clock);
+    ObjectNode pod = pod("""
+        - name: kube-api-access-x7b2q
+          projected:
+            defaultMode: 420
+            sources:
+            - serviceAccountToken: {expirationSeconds: 3607, path: token}
+            - configMap: {name: kube-root-ca.crt, items: [{key: ca.crt, path: ca.crt}]}
+            - downwardAPI: {items: [{path: namespace, fieldRef: {apiVersion: v1, fieldPath: metadata.namespace}}]}
+        """);
+    pod.with("spec").put("serviceAccountName", "robot");
+    PodVolumes.materialize(podDir, pod, lookup, NODE, tokens);
+    Path dir = volume(pod, "kube-api-access-x7b2q");
+    assertEquals(podDir.resolve("volumes/kubernetes.io~projected/kube-api-access-x7b2q"), dir);
+    assertEquals("token-1", Files.readString(dir.resolve("token")));
+    assertEquals("CA-PEM", Files.readString(dir.resolve("ca.crt")));
+    assertEquals("default", Files.readString(dir.resolve("namespace")));
+    assertEquals("rw-r--r--", mode(dir.resolve("token").toRealPath()));
+    assertEquals(new io.drover.control.security.ServiceAccountTokens.TokenRequest("default", "robot", "sa-1", "web",
+        "u-1", 3607), asked.get(0));
+
+    clock.advance(java.time.Duration.ofSeconds(2000)); // 55% of its life: the same token
+    PodVolumes.materialize(podDir, pod, lookup, NODE, tokens);
+    assertEquals("token-1", Files.readString(dir.resolve("token")));
+    clock.advance(java.time.Duration.ofSeconds(1000)); // 83%: renewed, through the ..data link
+    PodVolumes.materialize(podDir, pod, lookup, NODE, tokens);
+    assertEquals("token-2", Files.readString(dir.resolve("token")));
+    assertEquals(2, asked.size());
+
+    objects.remove("ServiceAccount/robot");
+    tokens.forgetPod("u-1");
+    PodConfigException missing = assertThrows(PodConfigException.class,
+        () -> PodVolumes.materialize(podDir, pod, lookup, NODE, tokens));
+    assertEquals("MountVolume.SetUp failed for volume \"kube-api-access-x7b2q\" : failed to fetch token: "
+        + "serviceaccounts \"robot\" not found", missing.getMessage());
+  }
+
+  /** A clock the test moves. */
+  static final class TestClock extends java.time.Clock {
+    private java.time.Instant now = java.time.Instant.parse("2026-01-01T00:00:00Z");
+
+    void advance(java.time.Duration by) {
+      now = now.plus(by);
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return java.time.ZoneOffset.UTC;
+    }
+
+    @Override
+    public java.time.Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public java.time.Instant instant() {
+      return now;
     }
   }
 }

@@ -38,6 +38,7 @@ public final class ProtoKinds {
     put(types, "v1", "PersistentVolumeClaim", V1.PersistentVolumeClaim.getDefaultInstance());
     put(types, "v1", "ResourceQuota", V1.ResourceQuota.getDefaultInstance());
     put(types, "v1", "LimitRange", V1.LimitRange.getDefaultInstance());
+    put(types, "v1", "ServiceAccount", V1.ServiceAccount.getDefaultInstance());
     put(types, "apps/v1", "Deployment", V1Apps.Deployment.getDefaultInstance());
     put(types, "apps/v1", "ReplicaSet", V1Apps.ReplicaSet.getDefaultInstance());
     put(types, "apps/v1", "StatefulSet", V1Apps.StatefulSet.getDefaultInstance());

@@ -31,6 +31,15 @@ final class Printers {
 
   private static final String ADDRESSES_DOC = "List of addresses reachable to the node.";
 
+  private static final String SERVICE_ACCOUNT_SECRETS_DOC = "Secrets is a list of the secrets in the same namespace "
+      + "that pods running using this ServiceAccount are allowed to use. Pods are only limited to this list if this "
+      + "service account has a \"kubernetes.io/enforce-mountable-secrets\" annotation set to \"true\". The "
+      + "\"kubernetes.io/enforce-mountable-secrets\" annotation is deprecated since v1.32. Prefer separate namespaces "
+      + "to isolate access to mounted secrets. This field should not be used to find auto-generated service account "
+      + "token secrets for use outside of pods. Instead, tokens can be requested directly using the TokenRequest API, "
+      + "or service account token secrets can be manually created. More info: "
+      + "https://kubernetes.io/docs/concepts/configuration/secret";
+
   /**
    * For kinds without a printer: the generic NAME and CREATED AT of the apiserver's default table convertor.
    * Declared before {@link #BY_KIND}, which lists it for Roles and ClusterRoles.
@@ -39,9 +48,12 @@ final class Printers {
       nameColumn(),
       new Column("Created At", "date", "", 0, Cells.AGE_DOC, (o, now) -> text(o, "metadata.creationTimestamp")));
 
-  static final Map<String, List<Column>> BY_KIND = merged(merged(merged(merged(merged(coreAndApps(),
+  static final Map<String, List<Column>> BY_KIND = merged(merged(merged(merged(merged(merged(coreAndApps(),
       batchAndPolicy()), autoscaling()), StoragePrinters.columns()), RbacPrinters.columns()),
-      Map.of("ResourceQuota", List.of(
+      Map.of("ServiceAccount", List.of(
+          Column.nameColumn(),
+          Column.column("Secrets", SERVICE_ACCOUNT_SECRETS_DOC, (o, now) -> (long) o.path("secrets").size()),
+          Column.ageColumn()))), Map.of("ResourceQuota", List.of(
           Column.nameColumn(), Column.ageColumn(),
           Column.column("Request", "Request represents a minimum amount of cpu/memory that a container may consume.",
               (o, now) -> quotaUsage(o, false)),

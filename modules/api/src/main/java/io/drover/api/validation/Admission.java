@@ -109,6 +109,8 @@ public final class Admission {
       RbacValidation.role(object, type.namespaced(), errs);
     } else if (type == ResourceRegistry.ROLE_BINDING || type == ResourceRegistry.CLUSTER_ROLE_BINDING) {
       RbacValidation.binding(object, oldObject, type.namespaced(), errs);
+    } else if (type == ResourceRegistry.SERVICE_ACCOUNT) {
+      CoreValidation.serviceAccount(object, errs);
     } else if (type == ResourceRegistry.NAMESPACE) {
       CoreValidation.namespace(object, errs);
     } else if (type == ResourceRegistry.NODE) {

@@ -178,6 +178,12 @@ final class CoreValidation {
     });
   }
 
+  /** ValidateServiceAccount: only the metadata (a DNS subdomain name); secrets and imagePullSecrets are not checked. */
+  static void serviceAccount(JsonNode serviceAccount, Errors errs) {
+    MetaValidation.objectMeta(Nodes.get(serviceAccount, "metadata"), true, NameFormat.DNS_SUBDOMAIN, "metadata",
+        errs);
+  }
+
   static void node(JsonNode node, Errors errs) {
     MetaValidation.objectMeta(Nodes.get(node, "metadata"), false, NameFormat.DNS_SUBDOMAIN, "metadata", errs);
     // Go reports taints under "metadata.taints", a path that does not exist; kept so messages match.

@@ -300,6 +300,21 @@ final class Defaults {
       if (Nodes.get(volume, source) instanceof ObjectNode s) putIfAbsent(s, "defaultMode", 420);
     }
     if (Nodes.get(volume, "hostPath") instanceof ObjectNode hostPath) putIfAbsent(hostPath, "type", "");
+    downwardItems(Nodes.get(volume, "downwardAPI"));
+    for (JsonNode source : Nodes.list(Nodes.get(volume, "projected"), "sources")) {
+      // SetDefaults_ServiceAccountTokenProjection: an hour.
+      if (Nodes.get(source, "serviceAccountToken") instanceof ObjectNode token) {
+        putIfAbsent(token, "expirationSeconds", 3600);
+      }
+      downwardItems(Nodes.get(source, "downwardAPI"));
+    }
+  }
+
+  /** SetDefaults_ObjectFieldSelector for a downward API volume's or projection's items. */
+  private static void downwardItems(JsonNode downwardAPI) {
+    for (JsonNode item : Nodes.list(downwardAPI, "items")) {
+      if (Nodes.get(item, "fieldRef") instanceof ObjectNode fieldRef) putIfAbsent(fieldRef, "apiVersion", "v1");
+    }
   }
 
   /** ":latest" or no tag pulls every time; a pinned tag or digest only when missing. */

@@ -164,11 +164,35 @@ final class PodValidation {
           requiredString(value, "server", at, errs);
           requiredString(value, "path", at, errs);
         }
-        case "downwardAPI", "projected" -> fileMode(value, "defaultMode", at, errs);
+        case "downwardAPI" -> fileMode(value, "defaultMode", at, errs);
+        case "projected" -> {
+          fileMode(value, "defaultMode", at, errs);
+          projectedTokens(value, at, errs);
+        }
         default -> { }
       }
     }
     if (sources == 0) errs.required(path, "must specify a volume type");
+  }
+
+  /** validateProjectionSources, for serviceAccountToken: 10 minutes to 2^32 seconds, and a path. */
+  private static void projectedTokens(JsonNode projected, String path, Errors errs) {
+    List<JsonNode> sources = Nodes.list(projected, "sources");
+    for (int i = 0; i < sources.size(); i++) {
+      JsonNode token = Nodes.get(sources.get(i), "serviceAccountToken");
+      if (token.isMissingNode() || token.isNull()) continue;
+      String at = child(index(child(path, "sources"), i), "serviceAccountToken");
+      Long seconds = Nodes.num(token, "expirationSeconds");
+      long expiration = seconds == null ? 0 : seconds;
+      if (expiration < 600) {
+        errs.invalid(child(at, "expirationSeconds"), expiration, "may not specify a duration less than 10 minutes");
+      }
+      if (expiration > (1L << 32)) {
+        errs.invalid(child(at, "expirationSeconds"), expiration, "may not specify a duration larger than 2^32 seconds");
+      }
+      // Go reports a missing path as the projected volume's "path" (kept so messages match).
+      if (Nodes.str(token, "path").isEmpty()) errs.required(child(path, "path"), "");
+    }
   }
 
   private static void keyToPaths(JsonNode source, String path, Errors errs) {

@@ -189,4 +189,11 @@ class CoreValidationTest {
     assertCause(problems(ResourceRegistry.EVENT, with(Manifests.event(), "metadata.name", "a/b")), "metadata.name",
         "FieldValueInvalid", "may not contain '/'");
   }
+
+  @Test
+  void serviceAccountNamesAreDnsSubdomains() {
+    Manifests.assertValid(ResourceRegistry.SERVICE_ACCOUNT, Manifests.serviceAccount());
+    assertCause(problems(ResourceRegistry.SERVICE_ACCOUNT, with(Manifests.serviceAccount(), "metadata.name", "Bad_SA")),
+        "metadata.name", "FieldValueInvalid", "Invalid value: \"Bad_SA\": a lowercase RFC 1123 subdomain");
+  }
 }

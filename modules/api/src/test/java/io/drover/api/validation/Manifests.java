@@ -286,6 +286,16 @@ final class Manifests {
         """);
   }
 
+  static ObjectNode serviceAccount() {
+    return yaml("""
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata: {name: builder, namespace: default}
+        automountServiceAccountToken: false
+        imagePullSecrets: [{name: registry}]
+        """);
+  }
+
   static ObjectNode storageClass() {
     return yaml("""
         apiVersion: storage.k8s.io/v1

@@ -89,6 +89,7 @@ class PipelineTest {
         case "StorageClass" -> Manifests.storageClass();
         case "ResourceQuota" -> Manifests.resourceQuota();
         case "LimitRange" -> Manifests.limitRange();
+        case "ServiceAccount" -> Manifests.serviceAccount();
         case "ControllerRevision" -> Manifests.controllerRevision();
         case "HorizontalPodAutoscaler" -> Manifests.horizontalPodAutoscaler();
         case "Role" -> Manifests.role();

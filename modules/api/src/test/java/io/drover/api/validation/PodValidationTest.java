@@ -278,4 +278,25 @@ class PodValidationTest {
     assertCause(problems(ResourceRegistry.POD, pod, old), "spec.activeDeadlineSeconds", "FieldValueInvalid",
         "must be less than or equal to previous value");
   }
+
+  @Test
+  void projectedTokensDefaultToAnHourAndMustLastTenMinutesAndHaveAPath() {
+    ObjectNode pod = with(Manifests.pod(), "spec.volumes", List.of(Map.of("name", "data", "projected",
+        Map.of("sources", List.of(Map.of("serviceAccountToken", Map.of("path", "token")),
+            Map.of("downwardAPI", Map.of("items", List.of(Map.of("path", "ns",
+                "fieldRef", Map.of("fieldPath", "metadata.namespace"))))))))));
+    ObjectNode defaulted = Admission.applyDefaults(ResourceRegistry.POD, pod);
+    assertEquals(3600, defaulted.at("/spec/volumes/0/projected/sources/0/serviceAccountToken/expirationSeconds")
+        .asInt());
+    assertEquals("v1", defaulted.at("/spec/volumes/0/projected/sources/1/downwardAPI/items/0/fieldRef/apiVersion")
+        .asText());
+    assertEquals(420, defaulted.at("/spec/volumes/0/projected/defaultMode").asInt());
+    Manifests.assertValid(ResourceRegistry.POD, pod);
+    ObjectNode short_ = with(pod, "spec.volumes.0.projected.sources.0.serviceAccountToken",
+        Map.of("expirationSeconds", 60));
+    List<ApiException.Cause> causes = podProblems(short_);
+    assertCause(causes, "spec.volumes[0].projected.sources[0].serviceAccountToken.expirationSeconds",
+        "FieldValueInvalid", "Invalid value: 60: may not specify a duration less than 10 minutes");
+    assertCause(causes, "spec.volumes[0].projected.path", "FieldValueRequired", "Required value");
+  }
 }

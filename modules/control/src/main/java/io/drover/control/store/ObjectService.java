@@ -47,6 +47,8 @@ public final class ObjectService {
   private final Duration timeout;
   private final SecureRandom random = new SecureRandom();
   private final io.drover.control.network.ServiceAddresses serviceAddresses;
+  private volatile Function<String, CompletionStage<Void>> namespaceInitializer =
+      ns -> CompletableFuture.completedFuture(null);
 
   public ObjectService(ActorSystem<?> system, ObjectStore store, Duration timeout) {
     this.sharding = ClusterSharding.get(system);
@@ -92,6 +94,20 @@ public final class ObjectService {
       String name = Json.text(admitted, "metadata.name");
       checkNamespaceAcceptsContent(type, ns, name);
       LimitRanger.enforce(type, name, limitRanges, admitted, null);
+      if (type == ResourceRegistry.POD) {
+        return io.drover.control.serviceaccount.ServiceAccountAdmission.admit(this, ns, admitted)
+            .thenCompose(pod -> admitAndCreate(type, ns, name, pod, options, fieldWarnings));
+      }
+      return admitAndCreate(type, ns, name, admitted, options, fieldWarnings)
+          .thenCompose(result -> type == ResourceRegistry.NAMESPACE && !options.dryRun()
+              ? initializeNamespace(name).thenApply(v -> result) : CompletableFuture.completedFuture(result));
+    });
+  }
+
+  /** The validating admission plugins (PodSecurity, ResourceQuota), then the write. */
+  private CompletionStage<WriteResult> admitAndCreate(ResourceType type, String ns, String name, ObjectNode admitted,
+      WriteOptions options, List<String> fieldWarnings) {
+    return guard(() -> {
       List<String> warnings = podSecurity(type, ns, name, admitted, fieldWarnings);
       String key = type.objectKey(ns, name);
       if (type == ResourceRegistry.SERVICE && !options.dryRun()) {
@@ -134,6 +150,27 @@ public final class ObjectService {
   private List<ObjectNode> limitRanges(ResourceType type, String ns) {
     if (type != ResourceRegistry.POD && type != ResourceRegistry.PERSISTENT_VOLUME_CLAIM) return List.of();
     return store.list(ResourceRegistry.LIMIT_RANGE, ns).items().stream().map(StoredObject::object).toList();
+  }
+
+  /**
+   * What a new namespace gets before its create is answered (its default ServiceAccount and kube-root-ca.crt, see
+   * {@link #initializeNamespacesWith}). A failure is only logged: the namespace exists, and the controller that
+   * keeps those objects makes them later.
+   */
+  private CompletionStage<Void> initializeNamespace(String ns) {
+    return guard(() -> namespaceInitializer.apply(ns)).exceptionally(error -> {
+      org.slf4j.LoggerFactory.getLogger(ObjectService.class).info("namespace {}: its defaults are left to their "
+          + "controller: {}", ns, error.toString());
+      return null;
+    });
+  }
+
+  /**
+   * Sets what every namespace created through this service gets before its create is answered. Called once by
+   * the control plane as it starts, before any namespace is created.
+   */
+  public void initializeNamespacesWith(Function<String, CompletionStage<Void>> initializer) {
+    this.namespaceInitializer = initializer;
   }
 
   /**
@@ -542,7 +579,8 @@ public final class ObjectService {
         "the object has been modified; please apply your changes to the latest version and try again");
   }
 
-  private String randomSuffix() {
+  /** Five characters for a generated name (generateName, a token volume's name), as Kubernetes picks them. */
+  public String randomSuffix() {
     StringBuilder suffix = new StringBuilder();
     for (int i = 0; i < 5; i++) {
       suffix.append(NAME_SUFFIX_ALPHABET.charAt(random.nextInt(NAME_SUFFIX_ALPHABET.length())));
