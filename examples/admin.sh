@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The admin endpoint of a member (drover.admin.host/port, 127.0.0.1:8558 by default) and the API's health checks.
 #   examples/admin.sh                 against bin/drover up's defaults
-#   ADMIN=http://127.0.0.1:9558 API=http://127.0.0.1:7443 examples/admin.sh
+#   ADMIN=http://127.0.0.1:9558 API=https://127.0.0.1:7443 CA=/path/to/data/pki/ca.crt examples/admin.sh
 set -euo pipefail
 ADMIN=${ADMIN:-http://127.0.0.1:8558}
-API=${API:-http://127.0.0.1:6443}
+API=${API:-https://127.0.0.1:6443}
+CA=${CA:-data/pki/ca.crt}   # the cluster CA the API's certificate is checked against; /readyz needs no credentials
 
 show() { # pretty-prints JSON when python3 is there
   if command -v python3 >/dev/null 2>&1; then python3 -m json.tool; else cat; echo; fi
@@ -21,7 +22,7 @@ curl -fsS "$ADMIN/version" | show
 echo "== Prometheus metrics (text format 0.0.4), the Drover series without histogram buckets"
 curl -fsS "$ADMIN/metrics" | grep '^drover_' | grep -v '_bucket{' || true
 echo "== the API's readiness: 503 when this member is not Up in the cluster or the journal fails"
-curl -sS -w '\n  HTTP %{http_code}\n' "$API/readyz?verbose"
+curl -sS --cacert "$CA" -w '\n  HTTP %{http_code}\n' "$API/readyz?verbose"
 
 # A Prometheus scrape job for it:
 #   scrape_configs:

@@ -126,10 +126,19 @@ final class Credentials {
 
   /** A kubeconfig for the cluster admin: the CA, and the admin's client certificate and key, all inline. */
   String kubeconfig(String server) {
-    String cluster = isSecure() ? "    certificate-authority-data: " + base64(pki.caCertificatePem()) + "\n" : "";
-    String user = isSecure()
-        ? "\n    client-certificate-data: " + base64(admin.certificatePem()) + "\n    client-key-data: "
-            + base64(admin.keyPem()) + "\n"
+    return isSecure() ? kubeconfig(server, pki.caCertificatePem(), ADMIN_USER, admin)
+        : kubeconfig(server, null, ADMIN_USER, null);
+  }
+
+  /**
+   * A kubeconfig for one user of a cluster: the CA (verifying the server) and the user's client certificate and key,
+   * inline; without a CA (insecure-http) only the server.
+   */
+  static String kubeconfig(String server, String caPem, String userName, ClusterPki.Issued certificate) {
+    String cluster = caPem != null ? "    certificate-authority-data: " + base64(caPem) + "\n" : "";
+    String user = certificate != null
+        ? "\n    client-certificate-data: " + base64(certificate.certificatePem()) + "\n    client-key-data: "
+            + base64(certificate.keyPem()) + "\n"
         : " {}\n";
     return """
         apiVersion: v1
@@ -147,7 +156,7 @@ final class Credentials {
         current-context: drover
         users:
         - name: %s
-          user:%s""".formatted(server, cluster, ADMIN_USER, ADMIN_USER, user);
+          user:%s""".formatted(server, cluster, userName, userName, user);
   }
 
   /** Writes a file readable by its owner only: a kubeconfig holds a private key. */

@@ -21,10 +21,16 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("kubeconfig")) {
+      userKubeconfig(args);
+      return;
+    }
     if (args.length == 0 || !args[0].equals("up")) {
       System.err.println(
           "usage: drover up [--data-dir DIR] [--port N] [--host H] [--config FILE] [--runtime process|cri|sim] "
-              + "[--local-containerd] [-Dkey=value]...");
+              + "[--local-containerd] [--insecure-http] [-Dkey=value]...\n"
+              + "       drover kubeconfig --user NAME [--group GROUP]... [--data-dir DIR | --pki-dir DIR] "
+              + "[--server URL] [--days N]");
       System.exit(2);
     }
     Path dataDir = Path.of(System.getProperty("drover.data-dir", "data"));
@@ -47,6 +53,10 @@ public final class Main {
         case "--runtime" -> overrides.put("drover.agent.runtime", require(args[i], value));
         case "--local-containerd" -> {
           localContainerd = true;
+          i--; // takes no value
+        }
+        case "--insecure-http" -> {
+          overrides.put("drover.api.insecure-http", true);
           i--; // takes no value
         }
         default -> {
@@ -90,6 +100,54 @@ public final class Main {
       System.exit(1);
     }
     System.out.println("Drover stopped.");
+  }
+
+  /**
+   * {@code drover kubeconfig --user NAME [--group GROUP]...}: prints a kubeconfig for a new user with a client
+   * certificate of the cluster CA (CN the user, O each group), for RBAC to give rights to. Needs the CA's key, so it
+   * runs where the PKI directory is (a member's data directory, or drover.pki.dir).
+   */
+  static void userKubeconfig(String[] args) throws java.io.IOException {
+    Path dataDir = Path.of("data");
+    Path pkiDir = null;
+    String user = null;
+    java.util.List<String> groups = new java.util.ArrayList<>();
+    String server = null;
+    int days = 365;
+    for (int i = 1; i < args.length; i += 2) {
+      String value = require(args[i], i + 1 < args.length ? args[i + 1] : null);
+      switch (args[i]) {
+        case "--user" -> user = value;
+        case "--group" -> groups.add(value);
+        case "--data-dir" -> dataDir = Path.of(value);
+        case "--pki-dir" -> pkiDir = Path.of(value);
+        case "--server" -> server = value;
+        case "--days" -> days = Integer.parseInt(value);
+        default -> {
+          System.err.println("unknown option " + args[i]);
+          System.exit(2);
+        }
+      }
+    }
+    if (user == null || user.isBlank()) {
+      System.err.println("drover kubeconfig needs --user NAME");
+      System.exit(2);
+    }
+    Path pki = pkiDir != null ? pkiDir : dataDir.resolve("pki");
+    if (!java.nio.file.Files.exists(pki.resolve("ca.key"))) {
+      System.err.println("no cluster CA in " + pki + " (start Drover once, or name the directory with --pki-dir)");
+      System.exit(1);
+    }
+    io.drover.apiserver.auth.ClusterPki ca = io.drover.apiserver.auth.ClusterPki.loadOrCreate(pki);
+    if (server == null) {
+      // The server the admin kubeconfig of that data directory names, else the default port on loopback.
+      Path admin = dataDir.resolve("kubeconfig");
+      server = java.nio.file.Files.exists(admin) ? java.nio.file.Files.readAllLines(admin).stream()
+          .map(String::strip).filter(l -> l.startsWith("server: ")).map(l -> l.substring(8)).findFirst()
+          .orElse("https://127.0.0.1:6443") : "https://127.0.0.1:6443";
+    }
+    System.out.print(Credentials.kubeconfig(server, ca.caCertificatePem(), user,
+        ca.issueClient(user, groups, java.time.Duration.ofDays(days))));
   }
 
   /** Whether the member stopped because the cluster downed it (pekko.cluster.run-coordinated-shutdown-when-down). */
