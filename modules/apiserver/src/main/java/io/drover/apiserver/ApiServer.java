@@ -87,7 +87,14 @@ public final class ApiServer {
 
   public CompletionStage<ServerBinding> bind(String host, int port) {
     org.apache.pekko.http.javadsl.ServerBuilder server = Http.get(system).newServerAt(host, port);
-    return security.serverContext().map(server::enableHttps).orElse(server).bind(this::handle);
+    // A connection has first-request-timeout for the TLS handshake and its first request's headers: a client that
+    // trickles them byte by byte (slowloris) would otherwise hold the connection for the whole idle-timeout, which
+    // is long because watches may be quiet. One request at a time per connection, as HTTP/1.1 answers in order.
+    Duration firstRequest = system.settings().config().getDuration("drover.api.first-request-timeout");
+    org.apache.pekko.stream.javadsl.Flow<HttpRequest, HttpResponse, org.apache.pekko.NotUsed> connection =
+        org.apache.pekko.stream.javadsl.Flow.of(HttpRequest.class).initialTimeout(firstRequest)
+            .mapAsync(1, this::handle);
+    return security.serverContext().map(server::enableHttps).orElse(server).bindFlow(connection);
   }
 
   /** Writes every request to this audit log from now on (null: none). */

@@ -40,6 +40,7 @@ class HostileInputTest {
     dataDir = TestServers.tempDataDir();
     server = TestServers.start(dataDir, Map.of(
         "drover.api.request-timeout", "2s",
+        "drover.api.first-request-timeout", "3s",
         "pekko.http.server.idle-timeout", "6s"));
     api = server.apiUrl();
   }
@@ -225,6 +226,35 @@ class HostileInputTest {
     java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
     int bytes = length.find() ? Integer.parseInt(length.group(1)) : 0;
     return head + new String(in.readNBytes(bytes), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void aClientTricklingItsHeadersIsCutOffAfterTheFirstRequestTimeout() throws Exception {
+    // One byte every 300 ms never leaves the connection idle (idle-timeout 6 s here), so only the first-request
+    // timeout (3 s) can end it.
+    byte[] request = ("GET /api HTTP/1.1\r\nHost: x\r\nX-Slow: " + "s".repeat(200)).getBytes(StandardCharsets.US_ASCII);
+    long started = System.nanoTime();
+    boolean closed = false;
+    try (Socket socket = apiSocket()) {
+      socket.setSoTimeout(300);
+      OutputStream out = socket.getOutputStream();
+      InputStream in = socket.getInputStream();
+      for (int i = 0; i < request.length && !closed; i++) {
+        try {
+          out.write(request[i]);
+          out.flush();
+          closed = in.read() < 0;
+        } catch (java.net.SocketTimeoutException stillOpen) {
+          // nothing from the server yet: go on trickling
+        } catch (java.io.IOException reset) {
+          closed = true;
+        }
+      }
+    }
+    double seconds = (System.nanoTime() - started) / 1e9;
+    assertTrue(closed, "the server never closed a connection that trickled its headers for " + seconds + " s");
+    assertTrue(seconds >= 2.5 && seconds < 15, "closed after " + seconds + " s");
+    assertEquals(200, send("GET", CONFIG_MAPS, null, null).statusCode());
   }
 
   /** A TLS connection to the API as the cluster admin, for requests no HTTP client would send. */
