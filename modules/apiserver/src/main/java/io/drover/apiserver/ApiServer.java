@@ -106,7 +106,7 @@ public final class ApiServer {
   public CompletionStage<HttpResponse> handle(HttpRequest request) {
     long started = System.nanoTime();
     java.time.Instant received = java.time.Instant.now();
-    java.util.concurrent.atomic.AtomicReference<UserInfo> sender = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicReference<Sender> sender = new java.util.concurrent.atomic.AtomicReference<>();
     CompletionStage<HttpResponse> response;
     try {
       // Every request's body is read to its end before it is answered, also when the answer does not need it (a
@@ -149,18 +149,18 @@ public final class ApiServer {
    * does not check out. An authenticated request RBAC does not allow is a 403 naming user, verb and resource.
    */
   private CompletionStage<HttpResponse> authenticated(HttpRequest request, byte[] body,
-      java.util.concurrent.atomic.AtomicReference<UserInfo> sender) {
+      java.util.concurrent.atomic.AtomicReference<Sender> sender) {
     Authenticator.Result who = security.authenticate(request);
     if (who.failed()) {
       log.debug("{} {} unauthorized: {}", request.method().value(), request.getUri().path(), who.failure());
       return done(HttpBodies.status(ApiException.unauthorized()));
     }
     UserInfo user = who.user();
-    sender.set(user);
+    io.drover.control.rbac.Attributes attributes = AccessReviews.attributes(user, request);
+    sender.set(new Sender(user, attributes));
     boolean publicPath = isPublic(request.getUri().path());
     if (!publicPath) {
       if (user.isAnonymous()) return done(HttpBodies.status(ApiException.unauthorized()));
-      io.drover.control.rbac.Attributes attributes = AccessReviews.attributes(user, request);
       io.drover.control.rbac.Decision decision = access.authorize(attributes);
       if (!decision.allowed()) {
         log.debug("{} {} forbidden for {}", request.method().value(), request.getUri().path(), user.name());
@@ -170,12 +170,16 @@ public final class ApiServer {
     return route(request.addAttribute(ApiSecurity.USER, user), body);
   }
 
-  private void audit(HttpRequest request, UserInfo user, java.time.Instant received, int code) {
+  /** Who sent a request and what it asks, as authorization saw it: for the audit log. */
+  private record Sender(UserInfo user, io.drover.control.rbac.Attributes attributes) {}
+
+  private void audit(HttpRequest request, Sender sender, java.time.Instant received, int code) {
     AuditLog auditLog = audit;
     if (auditLog == null) return;
     try {
       String method = request.method().value();
-      io.drover.control.rbac.Attributes attributes = user == null ? null : AccessReviews.attributes(user, request);
+      UserInfo user = sender == null ? null : sender.user();
+      io.drover.control.rbac.Attributes attributes = sender == null ? null : sender.attributes();
       String uri = request.getUri().path() + request.getUri().rawQueryString().map(q -> "?" + q).orElse("");
       String source = request.getAttribute(org.apache.pekko.http.javadsl.model.AttributeKeys.remoteAddress)
           .flatMap(a -> a.getAddress()).map(java.net.InetAddress::getHostAddress).orElse("");
