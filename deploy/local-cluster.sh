@@ -12,6 +12,7 @@
 # pid), postgres/, pki/ (the cluster CA), kubeconfig. Member I listens on API port DROVER_API_PORT_BASE+I-1 (default 6443), cluster
 # (Artery) port DROVER_REMOTE_PORT_BASE+I-1 (25520) and admin port DROVER_ADMIN_PORT_BASE+I-1 (8558).
 # PostgreSQL: DROVER_PG_PORT (15432), or an existing server: DROVER_JOURNAL_URL, DROVER_JOURNAL_USER, _PASSWORD.
+# DROVER_CLUSTER_TLS: on (default) or off, member-to-member TLS (drover.cluster.tls).
 # DROVER_MEMBER_JAVA_OPTS: JVM options per member (default -Xmx512m; -Dkey=value overrides any setting).
 # DROVER_CLASSPATH: the members' classpath (default: the built jars; built when missing).
 # Only processes this script started are stopped: by the PIDs it recorded, and pods by their member's data dir.
@@ -82,6 +83,8 @@ drover.journal.password = "${DROVER_JOURNAL_PASSWORD:-}"
 drover.secrets.encryption-key-file = "$dir/secrets-encryption.keys"
 # One cluster CA and ServiceAccount signing key (written by the first member to start).
 drover.pki.dir = "$dir/pki"
+# Members talk over mutual TLS with certificates of that CA (DROVER_CLUSTER_TLS=off: plain TCP).
+drover.cluster.tls = ${DROVER_CLUSTER_TLS:-on}
 # Stopping a member stops its pods too (a local cluster is thrown away as a whole).
 drover.agent.stop-containers-on-shutdown = true
 EOF

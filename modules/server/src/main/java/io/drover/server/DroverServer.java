@@ -105,8 +105,10 @@ public final class DroverServer implements AutoCloseable {
     // The cluster CA and this member's certificates; the CA also signs ServiceAccount tokens.
     Credentials credentials = Credentials.create(config, dataDir);
     ServiceAccountTokens tokens = credentials.serviceAccountTokens();
+    // With drover.cluster.tls, Artery's certificate comes from the same CA and must be in place before the system.
+    Config systemConfig = ArteryTls.configure(config, credentials.pki(), dataDir);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "drover", ActorSystemSetup.create(
-        BootstrapSetup.create(config), JacksonObjectMapperProviderSetup.create(new JacksonObjectMapperFactory() {
+        BootstrapSetup.create(systemConfig), JacksonObjectMapperProviderSetup.create(new JacksonObjectMapperFactory() {
           @Override
           public ObjectMapper newObjectMapper(String bindingName, JsonFactory jsonFactory) {
             // Every mapper of this member seals Secrets on their way to the journal and opens them on the way back.

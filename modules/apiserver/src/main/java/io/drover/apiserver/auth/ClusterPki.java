@@ -137,20 +137,29 @@ public final class ClusterPki {
     dnsNames.forEach(name -> names.add(new GeneralName(GeneralName.dNSName, name)));
     addresses.forEach(address -> names.add(new GeneralName(GeneralName.iPAddress,
         new org.bouncycastle.asn1.DEROctetString(address.getAddress()))));
-    return issue(commonName, List.of(), names, KeyPurposeId.id_kp_serverAuth, validity);
+    return issue(commonName, List.of(), names, List.of(KeyPurposeId.id_kp_serverAuth), validity, ecKeyPair());
   }
 
   /**
    * A client certificate as Kubernetes reads one: the common name is the user, each organization a group.
    */
   public Issued issueClient(String user, List<String> groups, Duration validity) {
-    return issue(user, groups, List.of(), KeyPurposeId.id_kp_clientAuth, validity);
+    return issue(user, groups, List.of(), List.of(KeyPurposeId.id_kp_clientAuth), validity, ecKeyPair());
+  }
+
+  /**
+   * A cluster member's certificate for member-to-member TLS, where each side is both client and server: an RSA key
+   * (Pekko's PEM reader, which the Artery TLS provider uses, reads RSA keys only), both key purposes, and the common
+   * name as its only subject name (the provider admits a peer whose certificate shares a subject name with its own).
+   */
+  public Issued issueMember(String commonName, Duration validity) {
+    return issue(commonName, List.of(), List.of(), List.of(KeyPurposeId.id_kp_serverAuth,
+        KeyPurposeId.id_kp_clientAuth), validity, rsaKeyPair());
   }
 
   private Issued issue(String commonName, List<String> organizations, List<GeneralName> altNames,
-      KeyPurposeId purpose, Duration validity) {
+      List<KeyPurposeId> purposes, Duration validity, KeyPair keys) {
     try {
-      KeyPair keys = newKeyPair();
       X500NameBuilder subject = new X500NameBuilder(BCStyle.INSTANCE);
       organizations.forEach(group -> subject.addRDN(BCStyle.O, group));
       subject.addRDN(BCStyle.CN, commonName);
@@ -162,7 +171,8 @@ public final class ClusterPki {
       builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
       builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature
           | KeyUsage.keyEncipherment));
-      builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purpose));
+      builder.addExtension(Extension.extendedKeyUsage, false,
+          new ExtendedKeyUsage(purposes.toArray(KeyPurposeId[]::new)));
       builder.addExtension(Extension.authorityKeyIdentifier, false,
           extensions.createAuthorityKeyIdentifier(caCertificate));
       if (!altNames.isEmpty()) {
@@ -220,6 +230,24 @@ public final class ClusterPki {
     KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
     generator.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
     return generator.generateKeyPair();
+  }
+
+  private static KeyPair ecKeyPair() {
+    try {
+      return newKeyPair();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot generate an EC key: " + e.getMessage(), e);
+    }
+  }
+
+  private static KeyPair rsaKeyPair() {
+    try {
+      KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+      generator.initialize(2048, RANDOM);
+      return generator.generateKeyPair();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot generate an RSA key: " + e.getMessage(), e);
+    }
   }
 
   private static X509Certificate selfSigned(KeyPair keys, String commonName) throws GeneralSecurityException {
