@@ -257,6 +257,22 @@ class HostileInputTest {
     assertEquals(200, send("GET", CONFIG_MAPS, null, null).statusCode());
   }
 
+  @Test
+  void anAbsurdQuantityIsRefusedAtOnceAndCannotStallQuotaArithmetic() throws Exception {
+    // Before: a pod limit of 1e99999999 in a namespace with a compute quota held a thread for minutes while the
+    // quota summed it with the other amounts.
+    send("POST", "/api/v1/namespaces", "application/json", "{\"metadata\":{\"name\":\"quantities\"}}");
+    assertEquals(201, send("POST", "/api/v1/namespaces/quantities/resourcequotas", "application/json",
+        "{\"metadata\":{\"name\":\"compute\"},\"spec\":{\"hard\":{\"limits.cpu\":\"4\"}}}").statusCode());
+    long started = System.nanoTime();
+    HttpResponse<String> refused = send("POST", "/api/v1/namespaces/quantities/pods", "application/json", """
+        {"metadata":{"name":"big"},"spec":{"containers":[{"name":"c","image":"busybox","command":["sleep","1"],
+        "resources":{"limits":{"cpu":"1e99999999"}}}]}}""");
+    assertStatus(400, refused);
+    assertTrue(refused.body().contains("between 1e-30 and 1e30"), refused.body());
+    assertTrue(System.nanoTime() - started < Duration.ofSeconds(5).toNanos(), "answered at once");
+  }
+
   /** A TLS connection to the API as the cluster admin, for requests no HTTP client would send. */
   static Socket apiSocket() throws Exception {
     Socket socket = TestServers.adminSslContext().getSocketFactory().createSocket(

@@ -116,14 +116,32 @@ final class Decoding {
         + " of type " + goType(javaType));
   }
 
+  /**
+   * A quantity must parse, and be of a size arithmetic can work with: summing or comparing "1e99999999" with
+   * "1m" (a ResourceQuota adding a pod's limits) builds a number of 10^8 digits and holds a thread for minutes.
+   * The bounds are far outside any real amount (1Ei is 1.2e18 bytes, 1n is 1e-9).
+   */
   private void checkQuantity(JsonNode node) {
     if (!node.isTextual() && !node.isNumber()) throw decodeError(type, QUANTITY_ERROR);
+    String text = node.asText();
+    if (text.length() > MAX_QUANTITY_LENGTH) throw decodeError(type, QUANTITY_RANGE_ERROR);
+    java.math.BigDecimal amount;
     try {
-      Quantity.getAmountInBytes(new Quantity(node.asText()));
+      amount = Quantity.getAmountInBytes(new Quantity(text));
     } catch (RuntimeException e) {
       throw decodeError(type, QUANTITY_ERROR);
     }
+    // precision - scale is the number of digits before the point (cheap: no digits are computed).
+    int magnitude = amount.precision() - amount.scale();
+    if (amount.signum() != 0 && (magnitude > MAX_QUANTITY_DIGITS || magnitude < -MAX_QUANTITY_DIGITS)) {
+      throw decodeError(type, QUANTITY_RANGE_ERROR);
+    }
   }
+
+  private static final int MAX_QUANTITY_LENGTH = 64;
+  private static final int MAX_QUANTITY_DIGITS = 30;
+  private static final String QUANTITY_RANGE_ERROR = "quantities must be at most " + MAX_QUANTITY_LENGTH
+      + " characters and between 1e-" + MAX_QUANTITY_DIGITS + " and 1e" + MAX_QUANTITY_DIGITS + " in size";
 
   /** []byte fields travel as base64; Go's decoder rejects anything StdEncoding cannot decode. */
   private void checkBase64(ObjectNode object, String field) {

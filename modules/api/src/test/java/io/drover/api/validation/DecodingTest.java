@@ -106,6 +106,21 @@ class DecodingTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Timeout(10)
+  void quantitiesTooLargeOrTooSmallForArithmeticAreBadRequests() {
+    for (String absurd : List.of("1e99999999", "1e999999999", "1e-99999999", "1" + "0".repeat(40), "9".repeat(65))) {
+      ObjectNode pod = with(Manifests.pod(), "spec.containers.0.resources.limits.cpu", absurd);
+      ApiException e = assertThrows(ApiException.class, () -> Admission.unknownFields(ResourceRegistry.POD, pod),
+          absurd);
+      assertEquals(400, e.code(), absurd);
+    }
+    for (String fine : List.of("1Ei", "16Ei", "1n", "100m", "0", "1e18", "0.000000001")) {
+      ObjectNode pod = with(Manifests.pod(), "spec.containers.0.resources.limits.memory", fine);
+      Admission.unknownFields(ResourceRegistry.POD, pod);
+    }
+  }
+
+  @Test
   void malformedQuantityIsABadRequest() {
     ObjectNode pod = with(Manifests.pod(), "spec.containers.0.resources.limits.cpu", "two");
     ApiException e = assertThrows(ApiException.class, () -> Admission.unknownFields(ResourceRegistry.POD, pod));
