@@ -70,6 +70,70 @@ final class AccessReviews {
     return ApiException.forbidden(attributes.apiGroup(), attributes.resource(), attributes.name(), message);
   }
 
+  /** Whether the request asks to act as another user (Impersonate-* headers: kubectl --as, --as-group). */
+  static boolean impersonates(HttpRequest request) {
+    for (org.apache.pekko.http.javadsl.model.HttpHeader header : request.getHeaders()) {
+      if (header.lowercaseName().startsWith("impersonate-")) return true;
+    }
+    return false;
+  }
+
+  /**
+   * The user a request impersonates, as kube-apiserver's impersonation filter decides: the requester needs the
+   * impersonate verb on {@code users} (or the ServiceAccount, for {@code system:serviceaccount:NS:NAME}), on
+   * {@code groups} for each group, on {@code uids} and on {@code userextras/KEY}; the impersonated user gets
+   * system:authenticated (and a ServiceAccount's groups when none are asked for). 403 naming what was refused.
+   */
+  UserInfo impersonate(UserInfo requester, HttpRequest request) {
+    String name = null;
+    String uid = "";
+    List<String> groups = new java.util.ArrayList<>();
+    Map<String, List<String>> extra = new java.util.LinkedHashMap<>();
+    for (org.apache.pekko.http.javadsl.model.HttpHeader header : request.getHeaders()) {
+      String key = header.lowercaseName();
+      if (key.equals("impersonate-user")) {
+        name = header.value();
+      } else if (key.equals("impersonate-group")) {
+        groups.add(header.value());
+      } else if (key.equals("impersonate-uid")) {
+        uid = header.value();
+      } else if (key.startsWith("impersonate-extra-")) {
+        extra.computeIfAbsent(java.net.URLDecoder.decode(key.substring("impersonate-extra-".length()),
+            java.nio.charset.StandardCharsets.UTF_8), k -> new java.util.ArrayList<>()).add(header.value());
+      } else if (key.startsWith("impersonate-")) {
+        throw ApiException.badRequest("unknown impersonation header " + header.name());
+      }
+    }
+    if (name == null || name.isEmpty()) {
+      throw ApiException.badRequest("requested " + (groups.isEmpty() ? "impersonation" : "groups " + groups)
+          + " without impersonating a user");
+    }
+    String[] account = name.startsWith("system:serviceaccount:") ? name.split(":", 4) : null;
+    if (account != null && account.length == 4) {
+      check(requester, "", "serviceaccounts", "", account[2], account[3]);
+      if (groups.isEmpty()) groups.addAll(List.of("system:serviceaccounts", "system:serviceaccounts:" + account[2]));
+    } else {
+      check(requester, "", "users", "", "", name);
+    }
+    for (String group : groups) check(requester, "", "groups", "", "", group);
+    if (!uid.isEmpty()) check(requester, "authentication.k8s.io", "uids", "", "", uid);
+    for (Map.Entry<String, List<String>> entry : extra.entrySet()) {
+      for (String value : entry.getValue()) {
+        check(requester, "authentication.k8s.io", "userextras", entry.getKey(), "", value);
+      }
+    }
+    if (name.equals(UserInfo.ANONYMOUS)) return new UserInfo(name, uid, groups, extra);
+    return UserInfo.authenticated(name, uid, groups, extra);
+  }
+
+  private void check(UserInfo requester, String group, String resource, String subresource, String namespace,
+      String name) {
+    Attributes attributes = Attributes.resource(requester.name(), requester.groups(), "impersonate", group, resource,
+        subresource, namespace, name);
+    Decision decision = authorizer.authorize(attributes);
+    if (!decision.allowed()) throw forbidden(attributes, decision.reason());
+  }
+
   /** Whether a request is one of the self reviews, served here rather than stored. */
   static boolean serves(String group, String version, String[] rest) {
     if (rest.length != 1 || !version.equals("v1")) return false;

@@ -156,11 +156,18 @@ public final class ApiServer {
       return done(HttpBodies.status(ApiException.unauthorized()));
     }
     UserInfo user = who.user();
-    io.drover.control.rbac.Attributes attributes = AccessReviews.attributes(user, request);
-    sender.set(new Sender(user, attributes));
     boolean publicPath = isPublic(request.getUri().path());
-    if (!publicPath) {
+    if (user.isAnonymous() && !publicPath) return done(HttpBodies.status(ApiException.unauthorized()));
+    UserInfo requester = user;
+    if (AccessReviews.impersonates(request)) {
+      // kubectl --as/--as-group: the requester must be allowed to impersonate; the request then acts as that user.
+      sender.set(new Sender(requester, null, null));
       if (user.isAnonymous()) return done(HttpBodies.status(ApiException.unauthorized()));
+      user = access.impersonate(requester, request);
+    }
+    io.drover.control.rbac.Attributes attributes = AccessReviews.attributes(user, request);
+    sender.set(new Sender(user, attributes, requester == user ? null : requester));
+    if (!publicPath) {
       io.drover.control.rbac.Decision decision = access.authorize(attributes);
       if (!decision.allowed()) {
         log.debug("{} {} forbidden for {}", request.method().value(), request.getUri().path(), user.name());
@@ -170,15 +177,19 @@ public final class ApiServer {
     return route(request.addAttribute(ApiSecurity.USER, user), body);
   }
 
-  /** Who sent a request and what it asks, as authorization saw it: for the audit log. */
-  private record Sender(UserInfo user, io.drover.control.rbac.Attributes attributes) {}
+  /**
+   * Who a request acts as and what it asks, as authorization saw it, and who really sent it when that was an
+   * impersonation (null otherwise): for the audit log.
+   */
+  private record Sender(UserInfo user, io.drover.control.rbac.Attributes attributes, UserInfo impersonator) {}
 
   private void audit(HttpRequest request, Sender sender, java.time.Instant received, int code) {
     AuditLog auditLog = audit;
     if (auditLog == null) return;
     try {
       String method = request.method().value();
-      UserInfo user = sender == null ? null : sender.user();
+      UserInfo user = sender == null ? null : sender.impersonator() != null ? sender.impersonator() : sender.user();
+      UserInfo impersonated = sender == null || sender.impersonator() == null ? null : sender.user();
       io.drover.control.rbac.Attributes attributes = sender == null ? null : sender.attributes();
       String uri = request.getUri().path() + request.getUri().rawQueryString().map(q -> "?" + q).orElse("");
       String source = request.getAttribute(org.apache.pekko.http.javadsl.model.AttributeKeys.remoteAddress)
@@ -186,7 +197,7 @@ public final class ApiServer {
       boolean longRunning = attributes != null && (attributes.verb().equals("watch")
           || List.of("exec", "attach", "portforward", "log").contains(attributes.subresource()));
       auditLog.record(java.util.UUID.randomUUID().toString(), received, user, attributes, method, uri, source,
-          request.getHeader("User-Agent").map(h -> h.value()).orElse(null), code, longRunning);
+          request.getHeader("User-Agent").map(h -> h.value()).orElse(null), code, longRunning, impersonated);
     } catch (RuntimeException e) {
       log.warn("cannot audit {} {}: {}", request.method().value(), request.getUri().path(), e.toString());
     }

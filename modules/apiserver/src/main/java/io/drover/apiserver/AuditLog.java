@@ -56,6 +56,12 @@ public final class AuditLog implements AutoCloseable {
   /** One request, as it was answered. */
   public void record(String auditId, Instant received, UserInfo user, Attributes attributes, String method,
       String requestUri, String sourceIp, String userAgent, int code, boolean longRunning) {
+    record(auditId, received, user, attributes, method, requestUri, sourceIp, userAgent, code, longRunning, null);
+  }
+
+  /** One request; {@code impersonated} is who the user acted as (kubectl --as), or null. */
+  public void record(String auditId, Instant received, UserInfo user, Attributes attributes, String method,
+      String requestUri, String sourceIp, String userAgent, int code, boolean longRunning, UserInfo impersonated) {
     ObjectNode event = Json.MAPPER.createObjectNode()
         .put("kind", "Event").put("apiVersion", "audit.k8s.io/v1").put("level", "Metadata")
         .put("auditID", auditId).put("stage", longRunning ? "ResponseStarted" : "ResponseComplete")
@@ -65,6 +71,10 @@ public final class AuditLog implements AutoCloseable {
     if (user != null) {
       if (!user.uid().isEmpty()) who.put("uid", user.uid());
       user.groups().forEach(who.putArray("groups")::add);
+    }
+    if (impersonated != null) {
+      ObjectNode as = event.putObject("impersonatedUser").put("username", impersonated.name());
+      impersonated.groups().forEach(as.putArray("groups")::add);
     }
     event.putArray("sourceIPs").add(sourceIp);
     if (userAgent != null) event.put("userAgent", userAgent);

@@ -52,6 +52,19 @@ class AuditLogTest {
   }
 
   @Test
+  void anImpersonatedRequestNamesBothTheSenderAndWhoItActedAs() throws Exception {
+    Path file = dir.resolve("audit.log");
+    UserInfo admin = UserInfo.authenticated("admin", "", List.of("system:masters"), Map.of());
+    try (AuditLog audit = new AuditLog(file, 1 << 20, 2, 100)) {
+      audit.record("id", Instant.now(), admin, Attributes.resource("jane", JANE.groups(), "list", "", "pods", "",
+          "team", ""), "GET", "/api/v1/namespaces/team/pods", "127.0.0.1", null, 200, false, JANE);
+    }
+    JsonNode event = Json.MAPPER.readTree(Files.readAllLines(file).get(0));
+    assertEquals("admin", event.at("/user/username").asText());
+    assertEquals("jane", event.at("/impersonatedUser/username").asText());
+  }
+
+  @Test
   void theFileRotatesBySizeAndKeepsOnlyMaxBackups() throws Exception {
     Path file = dir.resolve("audit.log");
     try (AuditLog audit = new AuditLog(file, 2_000, 2, 10_000)) {

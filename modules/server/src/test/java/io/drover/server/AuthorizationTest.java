@@ -83,6 +83,31 @@ class AuthorizationTest {
   }
 
   @Test
+  void anAdminImpersonatesWithAsAndAUserWithoutTheRightCannot() {
+    admin.run("create", "namespace", "imp").assertOk();
+    admin.run("create", "rolebinding", "ivy-edit", "--clusterrole=edit", "--user=ivy", "-n", "imp").assertOk();
+    Polling.await(() -> admin.run("auth", "can-i", "create", "deployments", "-n", "imp", "--as=ivy").stdout()
+        .strip().equals("yes") ? true : null, Duration.ofSeconds(20), "ivy's binding, seen through --as");
+    assertEquals("no", admin.run("auth", "can-i", "create", "deployments", "-n", "default", "--as=ivy").stdout()
+        .strip());
+    String whoami = admin.run("auth", "whoami", "--as=ivy", "--as-group=testers").assertOk().stdout();
+    assertTrue(whoami.contains("ivy") && whoami.contains("[testers system:authenticated]"), whoami);
+    String account = admin.run("auth", "whoami", "--as=system:serviceaccount:imp:default").assertOk().stdout();
+    assertTrue(account.contains("system:serviceaccounts:imp"), account);
+    admin.run("create", "configmap", "by-ivy", "-n", "imp", "--as=ivy").assertOk();
+    Kubectl.Result refused = admin.run("delete", "namespace", "imp", "--as=ivy");
+    assertTrue(refused.stderr().contains("namespaces \"imp\" is forbidden: User \"ivy\" cannot delete resource "
+        + "\"namespaces\""), refused.stderr());
+
+    Kubectl.Result notAllowed = jane.run("get", "pods", "-n", "imp", "--as=drover-admin");
+    assertEquals(1, notAllowed.exitCode());
+    assertTrue(notAllowed.stderr().contains("users \"drover-admin\" is forbidden: User \"jane\" cannot impersonate "
+        + "resource \"users\" in API group \"\" at the cluster scope"), notAllowed.stderr());
+    Kubectl.Result groupOnly = admin.run("get", "pods", "-n", "imp", "--as-group=system:masters");
+    assertTrue(groupOnly.exitCode() != 0, "a group without a user is refused: " + groupOnly);
+  }
+
+  @Test
   void whoamiNamesTheUserAndGroups() {
     String whoami = jane.run("auth", "whoami").assertOk().stdout();
     assertTrue(whoami.contains("jane") && whoami.contains("1001"), whoami);
