@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The TokenRequest API ({@code serviceaccounts/NAME/token}) through the real {@code kubectl create token}: the token
  * it prints authenticates as the ServiceAccount, kube-apiserver's refusals (a duration under ten minutes, a missing
- * ServiceAccount), a token bound to a pod that stops working with the pod, and a token for another audience that the
- * API does not accept.
+ * ServiceAccount), tokens bound to a pod or Secret that stop working with it, and a token for another audience that
+ * the API does not accept.
  */
 class TokenRequestTest {
   static final Duration DEADLINE = Duration.ofSeconds(30);
@@ -182,6 +182,21 @@ class TokenRequestTest {
     kubectl.run("delete", "pod", "holder", "-n", "tr-pod", "--grace-period=0", "--force").assertOk();
     Polling.await(() -> kubectl.run("get", "pod", "holder", "-n", "tr-pod").exitCode() != 0, DEADLINE,
         "the pod to be gone");
+    Kubectl.Result refused = bound.run("auth", "whoami");
+    assertEquals(1, refused.exitCode(), refused.toString());
+    assertTrue(refused.stderr().contains("Unauthorized"), refused.stderr());
+  }
+
+  @Test
+  void aTokenBoundToASecretStopsWorkingWhenTheSecretIsDeleted() throws Exception {
+    kubectl.run("create", "namespace", "tr-secret").assertOk();
+    kubectl.run("create", "secret", "generic", "anchor", "-n", "tr-secret", "--from-literal=a=b").assertOk();
+    String token = createToken("default", "-n", "tr-secret", "--bound-object-kind=Secret",
+        "--bound-object-name=anchor");
+    assertEquals("anchor", claims(token).at("/kubernetes.io/secret/name").asText(), claims(token).toString());
+    Kubectl bound = withToken(token);
+    bound.run("auth", "whoami").assertOk();
+    kubectl.run("delete", "secret", "anchor", "-n", "tr-secret").assertOk();
     Kubectl.Result refused = bound.run("auth", "whoami");
     assertEquals(1, refused.exitCode(), refused.toString());
     assertTrue(refused.stderr().contains("Unauthorized"), refused.stderr());
