@@ -54,9 +54,21 @@ final class TokenRequests {
 
     JsonNode spec = request.path("spec");
     List<String> audiences = new ArrayList<>();
-    spec.path("audiences").forEach(a -> audiences.add(a.asText()));
+    JsonNode requested = spec.path("audiences");
+    if (!requested.isMissingNode() && !requested.isNull() && !requested.isArray()) {
+      throw ApiException.badRequest("spec.audiences must be a list of strings");
+    }
+    for (JsonNode audience : requested) {
+      if (!audience.isTextual()) throw ApiException.badRequest("spec.audiences must be a list of strings");
+      audiences.add(audience.asText());
+    }
     if (audiences.isEmpty()) audiences.add(ServiceAccountJwt.ISSUER);
     JsonNode expiration = spec.get("expirationSeconds");
+    boolean integer = expiration == null || expiration.isNull()
+        || (expiration.isIntegralNumber() && expiration.canConvertToLong());
+    if (!integer) {
+      throw ApiException.badRequest("spec.expirationSeconds must be an integer");
+    }
     long seconds = expiration == null || expiration.isNull() ? DEFAULT_EXPIRATION_SECONDS : expiration.asLong();
     if (seconds < MIN_EXPIRATION_SECONDS) {
       throw invalid("", "spec.expirationSeconds", seconds, "may not specify a duration less than 10 minutes");

@@ -131,6 +131,10 @@ class TokenRequestTest {
         "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenRequest\",\"metadata\":{\"name\":\"other\"}}");
     assertEquals(422, wrongName.statusCode(), wrongName.body());
     assertTrue(wrongName.body().contains("must match the service account name if specified"), wrongName.body());
+    HttpResponse<String> notANumber = post("/api/v1/namespaces/tr-raw/serviceaccounts/default/token",
+        "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenRequest\","
+            + "\"spec\":{\"expirationSeconds\":\"1h\"}}");
+    assertEquals(400, notANumber.statusCode(), notANumber.body());
     HttpResponse<String> read = ADMIN.send(HttpRequest.newBuilder(URI.create(member.server().apiUrl()
         + "/api/v1/namespaces/tr-raw/serviceaccounts/default/token")).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(405, read.statusCode(), read.body());
