@@ -102,7 +102,7 @@ public final class ResourceRegistry {
       "clusterrolebindings", "clusterrolebinding", false, List.of(), List.of(), List.of(), ClusterRoleBinding.class);
 
   public static final ResourceType SERVICE_ACCOUNT = new ResourceType("", "v1", "ServiceAccount", "serviceaccounts",
-      "serviceaccount", true, List.of("sa"), List.of(), List.of(), io.fabric8.kubernetes.api.model.ServiceAccount.class);
+      "serviceaccount", true, List.of("sa"), List.of(), List.of("token"), io.fabric8.kubernetes.api.model.ServiceAccount.class);
 
   public static final List<ResourceType> ALL = List.of(NAMESPACE, NODE, CONFIG_MAP, SECRET, POD, EVENT, SERVICE,
       ENDPOINTS, PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM, DEPLOYMENT, REPLICA_SET, STATEFUL_SET, DAEMON_SET,

@@ -59,9 +59,11 @@ public final class ApiServer {
   /**
    * @param security HTTPS and authentication, or plain HTTP (insecure-http)
    * @param authorizer RBAC: every authenticated request is checked against it
+   * @param tokens signs the tokens of the serviceaccounts/token subresource
    */
   public ApiServer(ActorSystem<?> system, ObjectService service, java.util.function.Supplier<Optional<PodIo>> agent,
-      ApiSecurity security, io.drover.control.rbac.RbacAuthorizer authorizer) {
+      ApiSecurity security, io.drover.control.rbac.RbacAuthorizer authorizer,
+      io.drover.control.security.ServiceAccountTokens tokens) {
     Config config = system.settings().config().getConfig("drover.api");
     this.system = system;
     this.security = security;
@@ -70,7 +72,7 @@ public final class ApiServer {
     this.requestTimeout = config.getDuration("request-timeout");
     this.requestMetrics = DroverMetrics.get(system);
     this.resources = new ResourceHandler(system, service, agent, config.getDuration("max-watch-timeout"),
-        config.getInt("max-list-limit"), Clock.systemUTC(), security);
+        config.getInt("max-list-limit"), Clock.systemUTC(), security, tokens);
     this.autoscalingV1 = new AutoscalingV1(system, resources, requestTimeout.toMillis());
     this.metrics = new MetricsApi(system, service, agent, config.getDuration("metrics-scrape-timeout"),
         security);

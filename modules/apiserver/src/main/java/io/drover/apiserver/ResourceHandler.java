@@ -60,10 +60,13 @@ final class ResourceHandler {
   private final Clock clock;
 
   private final PodSubresources pods;
+  private final TokenRequests tokenRequests;
 
   ResourceHandler(ActorSystem<?> system, ObjectService service, java.util.function.Supplier<Optional<PodIo>> agent, Duration maxWatchTimeout,
-      int maxListLimit, Clock clock, io.drover.apiserver.auth.ApiSecurity security) {
+      int maxListLimit, Clock clock, io.drover.apiserver.auth.ApiSecurity security,
+      io.drover.control.security.ServiceAccountTokens tokens) {
     this.pods = new PodSubresources(system, service, agent, clock, security);
+    this.tokenRequests = new TokenRequests(service, tokens, clock);
     this.system = system;
     this.service = service;
     this.store = service.store();
@@ -97,6 +100,12 @@ final class ResourceHandler {
     }
     if (path.subresource() != null && List.of("log", "exec", "binding", "eviction").contains(path.subresource())) {
       return pods.handle(request, path, body);
+    }
+    if (path.subresource() != null && path.subresource().equals("token")) {
+      if (!method.equals("POST")) throw ApiException.methodNotAllowed("tokens can only be created (POST)");
+      ObjectNode tokenRequest = HttpBodies.decodeObject(HttpBodies.mediaType(request), body);
+      return CompletableFuture.completedFuture(HttpBodies.json(201,
+          tokenRequests.create(path.namespace(), path.name(), tokenRequest)));
     }
     ObjectEntity.Scope scope = path.subresource() == null ? ObjectEntity.Scope.MAIN
         : path.subresource().equals("finalize") ? ObjectEntity.Scope.FINALIZE : ObjectEntity.Scope.STATUS;

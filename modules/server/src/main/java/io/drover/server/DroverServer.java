@@ -131,7 +131,7 @@ public final class DroverServer implements AutoCloseable {
       // The API binds first: the agent publishes the bound port in its Node, for other members to reach its pods.
       java.util.concurrent.atomic.AtomicReference<PodIo> localAgent = new java.util.concurrent.atomic.AtomicReference<>();
       ApiServer api = new ApiServer(system, plane.service(), () -> java.util.Optional.ofNullable(localAgent.get()),
-          credentials.apiSecurity(plane.service()), plane.authorizer());
+          credentials.apiSecurity(plane.service()), plane.authorizer(), tokens);
       apiServer.set(api);
       auditLog(config, dataDir).ifPresent(audit -> {
         api.auditTo(audit);

@@ -22,6 +22,8 @@ public record Subresource(String name, GroupVersionKind responseKind, List<Strin
       case "finalize" -> new Subresource(name, self, List.of("update"), false);
       case "eviction" -> new Subresource(name, new GroupVersionKind("policy", "v1", "Eviction"),
           List.of("create"), false);
+      case "token" -> new Subresource(name, new GroupVersionKind("authentication.k8s.io", "v1", "TokenRequest"),
+          List.of("create"), false);
       case "binding" -> new Subresource(name, new GroupVersionKind("", "v1", "Binding"), List.of("create"), false);
       case "log" -> new Subresource(name, self, List.of("get"), true);
       case "exec" -> new Subresource(name, core("PodExecOptions"), CONNECT, true);

@@ -126,6 +126,15 @@ final class GoFields {
       Map.entry("k8s.io.api.coordination.v1.LeaseSpec", Set.of("holderIdentity", "leaseDurationSeconds",
           "leaseTransitions", "strategy", "preferredHolder")));
 
+  /** Proto fields named apart from their JSON key (the generator kept Go's initialism: {@code uID} is {@code uid}). */
+  private static final Map<String, String> RENAMED = Map.of(
+      "k8s.io.api.authentication.v1.BoundObjectReference.uID", "uid");
+
+  /** The JSON key of a field. */
+  static String jsonName(FieldDescriptor field) {
+    return RENAMED.getOrDefault(field.getFullName(), field.getName());
+  }
+
   static boolean isInline(FieldDescriptor field) {
     return INLINE.contains(field.getFullName());
   }
@@ -139,6 +148,7 @@ final class GoFields {
   /** Every listed field as "message.field", for checking the tables against the descriptors. */
   static Set<String> listedFields() {
     Set<String> all = new HashSet<>(INLINE);
+    all.addAll(RENAMED.keySet());
     POINTERS.forEach((message, fields) -> fields.forEach(f -> all.add(message + "." + f)));
     return all;
   }

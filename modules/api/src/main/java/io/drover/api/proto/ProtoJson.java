@@ -39,10 +39,10 @@ final class ProtoJson {
     for (FieldDescriptor field : message.getDescriptorForType().getFields()) {
       if (field.isMapField()) {
         List<?> entries = (List<?>) message.getField(field);
-        if (!entries.isEmpty()) out.set(field.getName(), mapToJson(field, entries));
+        if (!entries.isEmpty()) out.set(GoFields.jsonName(field), mapToJson(field, entries));
       } else if (field.isRepeated()) {
         if (message.getRepeatedFieldCount(field) == 0) continue;
-        ArrayNode items = out.putArray(field.getName());
+        ArrayNode items = out.putArray(GoFields.jsonName(field));
         for (Object item : (List<?>) message.getField(field)) items.add(valueToJson(field, item));
       } else if (message.hasField(field)) {
         Object value = message.getField(field);
@@ -50,10 +50,10 @@ final class ProtoJson {
           if (GoFields.isInline(field)) {
             writeFields((Message) value, out);
           } else {
-            out.set(field.getName(), valueToJson(field, value));
+            out.set(GoFields.jsonName(field), valueToJson(field, value));
           }
         } else if (!isZero(value) || GoFields.keepsZero(field)) {
-          out.set(field.getName(), valueToJson(field, value));
+          out.set(GoFields.jsonName(field), valueToJson(field, value));
         }
       }
     }
@@ -120,9 +120,9 @@ final class ProtoJson {
         builder.setField(field, inline.build());
         continue;
       }
-      JsonNode value = json.get(field.getName());
+      JsonNode value = json.get(GoFields.jsonName(field));
       if (value == null) continue;
-      String at = path.isEmpty() ? field.getName() : path + "." + field.getName();
+      String at = path.isEmpty() ? GoFields.jsonName(field) : path + "." + GoFields.jsonName(field);
       if (value.isNull()) {
         WellKnownType special = field.getJavaType() == JavaType.MESSAGE && !field.isRepeated()
             ? WellKnownType.of(field.getMessageType()) : null;

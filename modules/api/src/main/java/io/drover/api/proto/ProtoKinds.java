@@ -64,6 +64,7 @@ public final class ProtoKinds {
         V1Authorization.SelfSubjectRulesReview.getDefaultInstance());
     put(types, "authentication.k8s.io/v1", "SelfSubjectReview",
         V1Authentication.SelfSubjectReview.getDefaultInstance());
+    put(types, "authentication.k8s.io/v1", "TokenRequest", V1Authentication.TokenRequest.getDefaultInstance());
     put(types, "discovery.k8s.io/v1", "EndpointSlice",
         DynamicMessage.getDefaultInstance(DiscoveryV1.FILE.findMessageTypeByName("EndpointSlice")));
     put(types, "coordination.k8s.io/v1", "Lease",

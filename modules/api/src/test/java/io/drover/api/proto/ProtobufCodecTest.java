@@ -36,6 +36,15 @@ class ProtobufCodecTest {
   }
 
   @Test
+  void tokenRequestWithABoundObjectRoundTrips() {
+    assertRoundTrip("""
+        {"kind":"TokenRequest","apiVersion":"authentication.k8s.io/v1","metadata":{"name":"default"},
+         "spec":{"audiences":["other"],"expirationSeconds":600,
+                 "boundObjectRef":{"kind":"Pod","apiVersion":"v1","name":"holder","uid":"u-1"}},
+         "status":{"token":"t","expirationTimestamp":"2026-12-06T16:00:00Z"}}""");
+  }
+
+  @Test
   void configMapWithDataAndBinaryDataRoundTrips() {
     assertRoundTrip("""
         {"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"c","namespace":"default"},

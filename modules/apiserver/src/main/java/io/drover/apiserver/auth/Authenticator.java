@@ -15,7 +15,8 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 /**
  * Who sent a request, as kube-apiserver decides it: an X.509 client certificate signed by the cluster CA (the TLS
  * handshake already checked the chain; the common name is the user, organizations are groups), else a bearer
- * token (a static token, then a ServiceAccount token whose ServiceAccount and pod still exist), else anonymous.
+ * token (a static token, then a ServiceAccount token for the API's audience whose ServiceAccount and bound pod or
+ * Secret still exist), else anonymous.
  * A bearer token that matches nothing fails the request rather than falling back to anonymous.
  */
 public final class Authenticator {
@@ -75,6 +76,12 @@ public final class Authenticator {
       }
       extra = Map.of("authentication.kubernetes.io/pod-name", List.of(c.podName()),
           "authentication.kubernetes.io/pod-uid", List.of(c.podUid()));
+    }
+    if (!c.secretName().isEmpty()) {
+      Optional<String> secretUid = objects.uid("secrets", c.namespace(), c.secretName());
+      if (secretUid.isEmpty() || !secretUid.get().equals(c.secretUid())) {
+        return new Result(null, "the token's secret " + c.namespace() + "/" + c.secretName() + " no longer exists");
+      }
     }
     return new Result(UserInfo.authenticated(c.userName(), accountUid.get(), List.of("system:serviceaccounts",
         "system:serviceaccounts:" + c.namespace()), extra), null);

@@ -24,8 +24,10 @@ import java.util.Optional;
 /**
  * ServiceAccount tokens as Kubernetes issues them for pods (bound tokens): ES256 JWTs with the issuer and audience
  * of the cluster, the subject {@code system:serviceaccount:NS:NAME} and the {@code kubernetes.io} claim naming the
- * namespace, the ServiceAccount and the pod with their uids. Checking one proves only the signature and the times;
- * whether the ServiceAccount and the pod still exist is the {@link Authenticator}'s question.
+ * namespace, the ServiceAccount and the pod (or Secret) with their uids. A TokenRequest may ask for other audiences;
+ * the API itself accepts only tokens whose audiences include the issuer. Checking one proves only the signature, the
+ * times and the audience; whether the ServiceAccount and the bound object still exist is the {@link Authenticator}'s
+ * question.
  */
 public final class ServiceAccountJwt implements ServiceAccountTokens {
   public static final String ISSUER = "https://kubernetes.default.svc.cluster.local";
@@ -45,9 +47,12 @@ public final class ServiceAccountJwt implements ServiceAccountTokens {
     this.clock = clock;
   }
 
-  /** Who a valid token speaks for: the ServiceAccount, and the pod it is bound to (empty for an unbound token). */
+  /**
+   * Who a valid token speaks for: the ServiceAccount, and the pod or Secret it is bound to (empty names when it is
+   * not bound to one).
+   */
   public record Claims(String namespace, String serviceAccountName, String serviceAccountUid, String podName,
-      String podUid) {
+      String podUid, String secretName, String secretUid) {
     public String userName() {
       return "system:serviceaccount:" + namespace + ":" + serviceAccountName;
     }
@@ -61,11 +66,14 @@ public final class ServiceAccountJwt implements ServiceAccountTokens {
     if (request.podName() != null && !request.podName().isEmpty()) {
       kubernetes.put("pod", Map.of("name", request.podName(), "uid", nullToEmpty(request.podUid())));
     }
+    if (request.secretName() != null && !request.secretName().isEmpty()) {
+      kubernetes.put("secret", Map.of("name", request.secretName(), "uid", nullToEmpty(request.secretUid())));
+    }
     kubernetes.put("serviceaccount", Map.of("name", request.serviceAccountName(), "uid",
         nullToEmpty(request.serviceAccountUid())));
     JWTClaimsSet claims = new JWTClaimsSet.Builder()
         .issuer(ISSUER)
-        .audience(List.of(ISSUER))
+        .audience(request.audiences().isEmpty() ? List.of(ISSUER) : request.audiences())
         .subject("system:serviceaccount:" + request.namespace() + ":" + request.serviceAccountName())
         .issueTime(Date.from(now))
         .notBeforeTime(Date.from(now))
@@ -109,11 +117,13 @@ public final class ServiceAccountJwt implements ServiceAccountTokens {
       if (kubernetes == null) return Optional.empty();
       Map<?, ?> serviceAccount = (Map<?, ?>) kubernetes.get("serviceaccount");
       Map<?, ?> pod = (Map<?, ?>) kubernetes.get("pod");
+      Map<?, ?> secret = (Map<?, ?>) kubernetes.get("secret");
       String namespace = String.valueOf(kubernetes.get("namespace"));
       if (serviceAccount == null) return Optional.empty();
       Claims result = new Claims(namespace, String.valueOf(serviceAccount.get("name")),
           String.valueOf(serviceAccount.get("uid")), pod == null ? "" : String.valueOf(pod.get("name")),
-          pod == null ? "" : String.valueOf(pod.get("uid")));
+          pod == null ? "" : String.valueOf(pod.get("uid")), secret == null ? "" : String.valueOf(secret.get("name")),
+          secret == null ? "" : String.valueOf(secret.get("uid")));
       if (!claims.getSubject().equals(result.userName())) return Optional.empty();
       return Optional.of(result);
     } catch (ParseException | JOSEException | ClassCastException | NullPointerException e) {

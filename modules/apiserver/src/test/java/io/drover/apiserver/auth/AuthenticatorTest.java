@@ -60,6 +60,23 @@ class AuthenticatorTest {
   }
 
   @Test
+  void aTokenBoundToASecretWorksWhileThatSecretExists() throws Exception {
+    ClusterPki pki = ClusterPki.loadOrCreate(dir.resolve("pki"));
+    ServiceAccountJwt jwt = new ServiceAccountJwt(pki.serviceAccountKeys(), pki.caCertificatePem(),
+        Clock.systemUTC());
+    Authenticator authenticator = authenticator(jwt);
+    objects.put("serviceaccounts/apps/builder", "sa-uid");
+    objects.put("secrets/apps/keys", "secret-uid");
+    String token = jwt.issue(new TokenRequest("apps", "builder", "sa-uid", "", "", 3600, List.of(), "keys",
+        "secret-uid"));
+    assertEquals("system:serviceaccount:apps:builder", authenticator.authenticate(bearer(token)).user().name());
+    objects.put("secrets/apps/keys", "recreated-uid");
+    assertTrue(authenticator.authenticate(bearer(token)).failed(), "a new Secret of that name");
+    objects.remove("secrets/apps/keys");
+    assertTrue(authenticator.authenticate(bearer(token)).failed(), "the Secret is gone");
+  }
+
+  @Test
   void staticTokensAnonymousAndWrongCredentials() throws Exception {
     ClusterPki pki = ClusterPki.loadOrCreate(dir.resolve("pki"));
     Authenticator authenticator = authenticator(new ServiceAccountJwt(pki.serviceAccountKeys(),

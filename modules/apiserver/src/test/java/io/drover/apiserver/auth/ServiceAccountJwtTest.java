@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Base64;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,7 +30,7 @@ class ServiceAccountJwtTest {
     ServiceAccountJwt jwt = signer(dir, now);
     String token = jwt.issue(REQUEST);
     ServiceAccountJwt.Claims claims = jwt.verify(token).orElseThrow();
-    assertEquals(new ServiceAccountJwt.Claims("apps", "builder", "sa-uid", "web-1", "pod-uid"), claims);
+    assertEquals(new ServiceAccountJwt.Claims("apps", "builder", "sa-uid", "web-1", "pod-uid", "", ""), claims);
     assertEquals("system:serviceaccount:apps:builder", claims.userName());
     String payload = new String(Base64.getUrlDecoder().decode(token.split("\\.")[1]));
     assertTrue(payload.contains("\"iss\":\"" + ServiceAccountJwt.ISSUER + "\""), payload);
@@ -52,5 +53,40 @@ class ServiceAccountJwtTest {
     String none = Base64.getUrlEncoder().withoutPadding().encodeToString("{\"alg\":\"none\"}".getBytes());
     assertTrue(jwt.verify(none + "." + parts[1] + ".").isEmpty(), "alg none");
     assertTrue(jwt.verify("not-a-jwt").isEmpty());
+  }
+
+  @Test
+  void aTokenCarriesItsRequestedAudiencesAndTheApiAcceptsOnlyItsOwn() throws Exception {
+    Instant now = Instant.parse("2026-12-06T10:00:00Z");
+    ServiceAccountJwt jwt = signer(dir, now);
+    String unbound = jwt.issue(new TokenRequest("apps", "builder", "sa-uid", "", "", 3600, List.of(), "", ""));
+    // One audience is written as a string, as go-jose writes it for kube-apiserver.
+    assertTrue(payload(unbound).contains("\"aud\":\"" + ServiceAccountJwt.ISSUER + "\""), payload(unbound));
+    assertTrue(jwt.verify(unbound).isPresent(), "no audience asked: the issuer's");
+
+    String other = jwt.issue(new TokenRequest("apps", "builder", "sa-uid", "", "", 3600, List.of("vault"), "", ""));
+    assertTrue(payload(other).contains("\"aud\":\"vault\""), payload(other));
+    assertTrue(jwt.verify(other).isEmpty(), "a token for another audience is not one for the API");
+
+    String both = jwt.issue(new TokenRequest("apps", "builder", "sa-uid", "", "", 3600,
+        List.of("vault", ServiceAccountJwt.ISSUER), "", ""));
+    assertTrue(payload(both).contains("\"aud\":[\"vault\",\"" + ServiceAccountJwt.ISSUER + "\"]"), payload(both));
+    assertEquals(new ServiceAccountJwt.Claims("apps", "builder", "sa-uid", "", "", "", ""),
+        jwt.verify(both).orElseThrow(), "one of its audiences is the API's");
+  }
+
+  @Test
+  void aTokenBoundToASecretNamesIt() throws Exception {
+    ServiceAccountJwt jwt = signer(dir, Instant.parse("2026-12-06T10:00:00Z"));
+    String token = jwt.issue(new TokenRequest("apps", "builder", "sa-uid", "", "", 3600, List.of(), "keys",
+        "secret-uid"));
+    assertEquals(new ServiceAccountJwt.Claims("apps", "builder", "sa-uid", "", "", "keys", "secret-uid"),
+        jwt.verify(token).orElseThrow());
+    assertTrue(payload(token).contains("\"secret\":{"), payload(token));
+    assertTrue(!payload(token).contains("\"pod\""), payload(token));
+  }
+
+  private static String payload(String token) {
+    return new String(Base64.getUrlDecoder().decode(token.split("\\.")[1]));
   }
 }
