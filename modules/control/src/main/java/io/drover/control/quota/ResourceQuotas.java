@@ -164,7 +164,7 @@ public final class ResourceQuotas {
    */
   public static Behavior<Command> controller(ObjectService service, Predicate<String> ownedHere, Duration resync) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      Map<String, Map<String, BigDecimal[]>> lastMeasured = new HashMap<>();
+      Map<String, LastRecount> lastMeasured = new HashMap<>();
       timers.startTimerWithFixedDelay(new Recount(), resync);
       service.store().follow(o -> o.type() == ResourceRegistry.RESOURCE_QUOTA, e -> {
         JsonNode quota = e.object().object();
@@ -174,7 +174,7 @@ public final class ResourceQuotas {
       }, ctx.getSystem());
       return Behaviors.receive(Command.class)
           .onMessage(Recount.class, r -> {
-            recount(service, ownedHere, lastMeasured);
+            recount(service, ownedHere, lastMeasured, resync, System.nanoTime());
             return Behaviors.same();
           })
           .build();
@@ -182,7 +182,7 @@ public final class ResourceQuotas {
   }
 
   private static void recount(ObjectService service, Predicate<String> ownedHere,
-      Map<String, Map<String, BigDecimal[]>> lastMeasured) {
+      Map<String, LastRecount> lastMeasured, Duration resync, long nowNanos) {
     java.util.Set<String> seen = new java.util.HashSet<>();
     for (StoredObject quota : service.store().list(ResourceRegistry.RESOURCE_QUOTA, null).items()) {
       if (!ownedHere.test(quota.key())) continue;
@@ -192,21 +192,10 @@ public final class ResourceQuotas {
       hard.fieldNames().forEachRemaining(resources::add);
       Map<String, BigDecimal> measured = measure(service, quota.namespace(), resources);
       JsonNode status = quota.object().path("status");
-      Map<String, BigDecimal[]> before = lastMeasured.getOrDefault(quota.key(), Map.of());
-      Map<String, BigDecimal[]> now = new HashMap<>();
-      ObjectNode used = Json.MAPPER.createObjectNode();
-      measured.forEach((resource, amount) -> {
-        JsonNode recordedNode = status.path("used").get(resource);
-        BigDecimal recorded = recordedNode == null ? amount : QuotaUsage.amount(recordedNode);
-        now.put(resource, new BigDecimal[] {amount, recorded});
-        // Lower only what the last recount, with the same recorded amount (no reservation since), found too high.
-        BigDecimal[] last = before.get(resource);
-        boolean staleSinceLastRecount = last != null && last[1].compareTo(recorded) == 0
-            && last[0].compareTo(recorded) < 0;
-        BigDecimal kept = amount.compareTo(recorded) < 0 && !staleSinceLastRecount ? recorded : amount;
-        used.put(resource, QuotaUsage.format(resource, kept));
-      });
-      lastMeasured.put(quota.key(), now);
+      Recounted recounted = recounted(measured, status.path("used"), lastMeasured.get(quota.key()), resync,
+          nowNanos);
+      lastMeasured.put(quota.key(), recounted.last());
+      ObjectNode used = recounted.used();
       if (hard.equals(status.path("hard")) && sameAmounts(used, status.path("used"))) continue;
       ObjectNode updated = quota.object().deepCopy();
       ObjectNode newStatus = Json.object(updated, "status");
@@ -220,6 +209,38 @@ public final class ResourceQuotas {
           });
     }
     lastMeasured.keySet().retainAll(seen);
+  }
+
+  /** A quota's amounts at a recount (measured, recorded) and when it was. */
+  record LastRecount(Map<String, BigDecimal[]> amounts, long atNanos) {}
+
+  /** What a recount writes as status.used, and the recount later ones compare with. */
+  record Recounted(ObjectNode used, LastRecount last) {}
+
+  /**
+   * The decision of one recount, pure. A recorded amount above the measured one is kept, as it may be a create
+   * admitted but not yet stored, unless a recount at least a resync earlier found the same recorded amount (no
+   * reservation since) also above what it measured. Recounts can come back to back (a quota change and the timer);
+   * comparing two a few milliseconds apart would give away a reservation whose create is still on its way.
+   */
+  static Recounted recounted(Map<String, BigDecimal> measured, JsonNode recordedUsed, LastRecount previous,
+      Duration resync, long nowNanos) {
+    boolean resyncApart = previous != null && nowNanos - previous.atNanos() >= resync.toNanos();
+    Map<String, BigDecimal[]> before = resyncApart ? previous.amounts() : Map.of();
+    Map<String, BigDecimal[]> now = new HashMap<>();
+    ObjectNode used = Json.MAPPER.createObjectNode();
+    measured.forEach((resource, amount) -> {
+      JsonNode recordedNode = recordedUsed.get(resource);
+      BigDecimal recorded = recordedNode == null ? amount : QuotaUsage.amount(recordedNode);
+      now.put(resource, new BigDecimal[] {amount, recorded});
+      BigDecimal[] last = before.get(resource);
+      boolean staleSinceLastRecount = last != null && last[1].compareTo(recorded) == 0
+          && last[0].compareTo(recorded) < 0;
+      BigDecimal kept = amount.compareTo(recorded) < 0 && !staleSinceLastRecount ? recorded : amount;
+      used.put(resource, QuotaUsage.format(resource, kept));
+    });
+    LastRecount last = previous == null || resyncApart ? new LastRecount(now, nowNanos) : previous;
+    return new Recounted(used, last);
   }
 
   private static boolean sameAmounts(JsonNode a, JsonNode b) {
