@@ -198,6 +198,19 @@ public final class NodeAgent implements PodIo {
       }
     });
     runtime.sandboxes().ifPresent(PodSandboxes::removeAllSandboxes);
+    if (runtime.sandboxes().isEmpty() && network.isolated()) {
+      // The pods' network namespaces and veths go with their containers: left behind, every stopped member's pods
+      // would keep a port on the node bridge, and a bridge takes 1,024 ports ("exchange full" after that).
+      try (java.util.stream.Stream<Path> pods = Files.list(settings.dataDir().resolve("pods"))) {
+        pods.forEach(podDir -> {
+          String name = podDir.getFileName().toString();
+          network.tearDown(name.substring(name.lastIndexOf('_') + 1), podDir);
+        });
+      } catch (java.io.IOException e) {
+        log.warn("could not list the pods of node {} to remove their networks: {}", settings.nodeName(),
+            e.toString());
+      }
+    }
   }
 
   private Path podDir(String namespace, String name, String uid) {
