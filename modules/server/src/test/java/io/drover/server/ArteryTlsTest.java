@@ -98,14 +98,19 @@ class ArteryTlsTest {
     } finally {
       terminate(probe);
     }
-    Polling.await(() -> upMembers(memberA.server().system()).size() == 2, DEADLINE, "the probe to leave");
+    // Gone from both members' views (not only no longer Up): the watch below counts every member they know.
+    Set<Address> members = Set.of(address(memberA.server().system()), address(memberB.server().system()));
+    Polling.await(() -> List.of(memberA.server().system(), memberB.server().system()).stream().allMatch(member -> {
+      Set<Address> known = new HashSet<>();
+      Cluster.get(member).state().getMembers().forEach(m -> known.add(m.address()));
+      return known.equals(members);
+    }) ? true : null, DEADLINE, "the probe to leave");
 
     Map<String, ActorSystem<Void>> refused = new HashMap<>();
     try {
       refused.put("another CA", startSystem("other-ca", true, otherCa, ArteryTls.MEMBER_SUBJECT));
       refused.put("another subject", startSystem("other-subject", true, clusterCa, "someone-else"));
       refused.put("plain TCP", startSystem("plain", false, clusterCa, null));
-      Set<Address> members = Set.of(address(memberA.server().system()), address(memberB.server().system()));
       long end = System.nanoTime() + REFUSAL_WATCH.toNanos();
       while (System.nanoTime() < end) {
         for (var entry : refused.entrySet()) {
