@@ -12,7 +12,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -143,31 +142,12 @@ class AuthenticationTest {
     }
   }
 
-  /** A kubeconfig for this server with the CA and the given user lines. */
-  static Path kubeconfig(String name, String userLines) throws Exception {
-    String ca = base64(Files.readString(TestServers.TEST_PKI.resolve("ca.crt")));
-    Path file = dataDir.resolve(name + ".kubeconfig");
-    Files.writeString(file, """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: drover
-          cluster:
-            server: %s
-            certificate-authority-data: %s
-        contexts:
-        - name: drover
-          context: {cluster: drover, user: %s, namespace: default}
-        current-context: drover
-        users:
-        - name: %s
-          user:
-        %s""".formatted(server.apiUrl(), ca, name, name, userLines));
-    return file;
+  static Path kubeconfig(String name, String userLines) {
+    return TestServers.userKubeconfig(server, dataDir, name, userLines);
   }
 
   static String base64(String text) {
-    return Base64.getEncoder().encodeToString(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return TestServers.base64(text);
   }
 
   static HttpResponse<String> get(HttpClient client, String path) throws Exception {

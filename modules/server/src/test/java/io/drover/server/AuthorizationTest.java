@@ -176,30 +176,7 @@ class AuthorizationTest {
     }, Duration.ofSeconds(20), "the refused get and the create in " + file);
   }
 
-  /** A kubeconfig for this server with the CA and the given user lines. */
   static Path kubeconfig(String name, String userLines) {
-    try {
-      String ca = AuthenticationTest.base64(Files.readString(TestServers.TEST_PKI.resolve("ca.crt")));
-      Path file = dataDir.resolve(name + ".kubeconfig");
-      Files.writeString(file, """
-          apiVersion: v1
-          kind: Config
-          clusters:
-          - name: drover
-            cluster:
-              server: %s
-              certificate-authority-data: %s
-          contexts:
-          - name: drover
-            context: {cluster: drover, user: %s, namespace: default}
-          current-context: drover
-          users:
-          - name: %s
-            user:
-          %s""".formatted(server.apiUrl(), ca, name, name, userLines));
-      return file;
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+    return TestServers.userKubeconfig(server, dataDir, name, userLines);
   }
 }

@@ -67,6 +67,40 @@ final class TestServers {
 
   private static javax.net.ssl.SSLContext adminSsl;
 
+  /**
+   * A kubeconfig in {@code dir} for a member of the test CA and one user: {@code userLines} are that user's
+   * credentials, indented under {@code user:} (a token, or client-certificate-data and client-key-data).
+   */
+  static Path userKubeconfig(DroverServer server, Path dir, String name, String userLines) {
+    try {
+      Path file = dir.resolve(name + ".kubeconfig");
+      Files.writeString(file, """
+          apiVersion: v1
+          kind: Config
+          clusters:
+          - name: drover
+            cluster:
+              server: %s
+              certificate-authority-data: %s
+          contexts:
+          - name: drover
+            context: {cluster: drover, user: %s, namespace: default}
+          current-context: drover
+          users:
+          - name: %s
+            user:
+          %s""".formatted(server.apiUrl(), base64(Files.readString(TEST_PKI.resolve("ca.crt"))), name, name,
+          userLines));
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static String base64(String text) {
+    return java.util.Base64.getEncoder().encodeToString(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
   static DroverServer start(Path dataDir, Map<String, Object> overrides) throws Exception {
     Map<String, Object> all = new java.util.HashMap<>(TEST_DEFAULTS);
     all.putAll(overrides);
