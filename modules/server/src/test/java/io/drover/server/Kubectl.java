@@ -2,18 +2,29 @@ package io.drover.server;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 
 /** Runs the real kubectl binary against a test server; every process it starts is stopped by it. */
 final class Kubectl {
+  /** Threads that read kubectl's outputs (the common pool has one thread on two cores: no good for blocking). */
+  private static final java.util.concurrent.ExecutorService READERS = java.util.concurrent.Executors
+      .newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "kubectl-output");
+        thread.setDaemon(true);
+        return thread;
+      });
   private final Path kubeconfig;
 
   Kubectl(Path kubeconfig) {
@@ -36,27 +47,37 @@ final class Kubectl {
   /** Runs kubectl with {@code stdin} piped in (e.g. a manifest for {@code apply -f -}). */
   Result runWithInput(String stdin, String... args) {
     Process process = start(args);
+    // Both outputs are read while kubectl runs (a full stderr pipe would stall it), and a kubectl that does not end
+    // is stopped after a minute instead of hanging the test.
+    CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()), READERS);
+    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()), READERS);
     try {
       if (stdin != null) {
         process.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
       }
       process.getOutputStream().close();
-      var out = process.getInputStream().readAllBytes();
-      var err = process.getErrorStream().readAllBytes();
       if (!process.waitFor(60, TimeUnit.SECONDS)) {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
-        throw new AssertionError("kubectl did not finish: " + String.join(" ", args));
+        throw new AssertionError("kubectl did not finish within 60 s: " + String.join(" ", args));
       }
-      return new Result(process.exitValue(), new String(out, StandardCharsets.UTF_8),
-          new String(err, StandardCharsets.UTF_8));
-    } catch (IOException e) {
+      return new Result(process.exitValue(), new String(out.get(10, TimeUnit.SECONDS), StandardCharsets.UTF_8),
+          new String(err.get(10, TimeUnit.SECONDS), StandardCharsets.UTF_8));
+    } catch (IOException | ExecutionException | TimeoutException e) {
       process.destroyForcibly();
       throw new AssertionError(e);
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
       throw new AssertionError(e);
+    }
+  }
+
+  private static byte[] readAll(InputStream in) {
+    try {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      return new byte[0]; // the process was stopped
     }
   }
 

@@ -56,8 +56,9 @@ import io.drover.agent.runtime.cri.v1.VersionResponse;
 import io.drover.api.Json;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
 import java.io.IOException;
-import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -67,6 +68,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,7 +100,12 @@ public final class CriRuntime implements ContainerRuntime, ImageStore, PodSandbo
   private final String nodeName;
   private final Duration callTimeout;
   private final Duration pullTimeout;
-  private final HttpClient streams = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  /** The connections to the runtime's streaming server (exec): one thread, they only move frames. */
+  private final EventLoopGroup streams = new NioEventLoopGroup(1, runnable -> {
+    Thread thread = new Thread(runnable, "cri-streams");
+    thread.setDaemon(true);
+    return thread;
+  });
   private final Map<String, Sandbox> sandboxesByPod = new ConcurrentHashMap<>();
   private final String version;
 
@@ -523,6 +530,7 @@ public final class CriRuntime implements ContainerRuntime, ImageStore, PodSandbo
   @Override
   public void close() {
     statusReader.shutdownNow();
+    streams.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     client.close();
   }
 }
