@@ -128,6 +128,7 @@ final class PodRun {
   Outcome sync(ObjectNode pod) {
     Instant now = clock.instant();
     if (!deleting(pod)) {
+      replaceDeadSandbox(pod);
       prepareSandbox(pod);
     }
     // With a pod network the pod has its own address (set up just now); else it shares the node's.
@@ -198,20 +199,7 @@ final class PodRun {
 
   /** Stops every container (grace given) and removes them and the pod's volumes; logs stay until removal. */
   void tearDown(Duration grace) {
-    List<Thread> stoppers = new ArrayList<>();
-    for (ContainerObservation c : containers.values()) {
-      if (!c.running()) continue;
-      Thread stopper = new Thread(() -> runtime.stop(c.current().id(), grace), "stop-" + c.current().id());
-      stopper.start();
-      stoppers.add(stopper);
-    }
-    for (Thread stopper : stoppers) {
-      try {
-        stopper.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    stopRunning(grace);
     for (ContainerState state : runtime.list()) {
       if (containers.containsKey(state.containerName()) && podDir.getFileName().toString().endsWith(state.podUid())) {
         runtime.remove(state.id());
@@ -236,6 +224,42 @@ final class PodRun {
       PodVolumes.remove(podDir);
     } catch (IOException e) {
       log.warn("could not remove {}: {}", podDir, e.toString());
+    }
+  }
+
+  /**
+   * kubelet's SandboxChanged: when the runtime's sandbox of the pod is no longer ready (its pause process died, or
+   * someone removed it), the pod's network is gone with it. Its containers are stopped and the sandbox removed;
+   * {@link #prepareSandbox} then creates a new one and the containers start again as their restartPolicy says.
+   */
+  private void replaceDeadSandbox(ObjectNode pod) {
+    if (address == null || runtime.sandboxes().isEmpty()) return;
+    String uid = Json.text(pod, "metadata.uid");
+    if (runtime.sandboxes().get().sandboxReady(uid)) return;
+    log.info("the sandbox of pod {}/{} is no longer ready: replacing it", Json.text(pod, "metadata.namespace"),
+        Json.text(pod, "metadata.name"));
+    events.record(pod, "Normal", "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.", null);
+    stopRunning(Duration.ofSeconds(pod.path("spec").path("terminationGracePeriodSeconds").asLong(30)));
+    refreshStates(pod);
+    runtime.sandboxes().get().removeSandbox(uid);
+    address = null;
+  }
+
+  /** Stops every running container in parallel, each with the whole grace period. */
+  private void stopRunning(Duration grace) {
+    List<Thread> stoppers = new ArrayList<>();
+    for (ContainerObservation c : containers.values()) {
+      if (!c.running()) continue;
+      Thread stopper = new Thread(() -> runtime.stop(c.current().id(), grace), "stop-" + c.current().id());
+      stopper.start();
+      stoppers.add(stopper);
+    }
+    for (Thread stopper : stoppers) {
+      try {
+        stopper.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

@@ -32,6 +32,12 @@ public interface PodSandboxes {
    */
   String runSandbox(SandboxSpec spec) throws IOException;
 
+  /**
+   * Whether the pod's sandbox is still ready (its pause process alive). False when the runtime no longer has it;
+   * true when the runtime cannot be asked right now, so a passing outage does not recreate every pod.
+   */
+  boolean sandboxReady(String podUid);
+
   /** Stops and removes the pod's sandbox, releasing its network namespace and IP; no-op when there is none. */
   void removeSandbox(String podUid);
 

@@ -222,6 +222,20 @@ public final class CriRuntime implements ContainerRuntime, ImageStore, PodSandbo
   }
 
   @Override
+  public boolean sandboxReady(String podUid) {
+    Sandbox known = sandboxesByPod.get(podUid);
+    if (known == null) return false;
+    try {
+      return client.runtime(callTimeout).podSandboxStatus(PodSandboxStatusRequest.newBuilder()
+          .setPodSandboxId(known.id()).build()).getStatus().getState() == PodSandboxState.SANDBOX_READY;
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == io.grpc.Status.Code.NOT_FOUND) return false;
+      log.warn("could not read the sandbox of pod {}: {}", podUid, describe(e));
+      return true;
+    }
+  }
+
+  @Override
   public void removeSandbox(String podUid) {
     sandboxesByPod.remove(podUid);
     try {
