@@ -24,6 +24,10 @@ k describe pods -l app=cri-web | grep -E "Container ID|Image ID|Pulled|Pulling" 
 echo "== kubectl exec through containerd's streaming server"
 k exec deployment/cri-web -- hostname
 k exec deployment/cri-web -- sh -c 'id; cat /etc/resolv.conf | head -2'
+echo "hello through stdin" | k exec -i deployment/cri-web -- cat      # cat ends with kubectl's stdin
+pod=$(k get pods -l app=cri-web -o jsonpath='{.items[0].metadata.name}')
+k cp README.md "$pod:/tmp/README.md"                 # kubectl cp: tar over exec, both ways
+k cp "$pod:/tmp/README.md" /tmp/cri-README.copy && cmp README.md /tmp/cri-README.copy && echo "copied both ways"
 
 echo "== an image that does not exist: ErrImagePull, then ImagePullBackOff with the registry's message"
 k run cri-missing --image="$registry/drover/no-such-image:1" --restart=Never

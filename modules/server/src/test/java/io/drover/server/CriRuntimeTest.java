@@ -1,5 +1,6 @@
 package io.drover.server;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A member with the cri runtime on a private containerd and OCI registry (LocalContainerd: started and stopped by
@@ -188,6 +190,40 @@ class CriRuntimeTest {
   }
 
   @Test
+  void aPodWhoseSandboxDiedGetsANewSandboxAndItsContainersStartAgain() {
+    apply("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: orphan}
+        spec:
+          terminationGracePeriodSeconds: 1
+          containers:
+          - {name: main, image: "%s", command: [sleep, "3600"]}
+        """.formatted(image("busybox")));
+    awaitRunning("orphan");
+    String uid = jsonpath("orphan", ".metadata.uid");
+    String firstContainer = jsonpath("orphan", ".status.containerStatuses[0].containerID");
+    String sandboxFilter = "labels.\"io.kubernetes.pod.uid\"==" + uid + ",labels.\"io.cri-containerd.kind\"==sandbox";
+    String firstSandbox = ctr("containers", "ls", "-q", sandboxFilter).strip();
+    assertTrue(!firstSandbox.isEmpty() && !firstSandbox.contains("\n"), firstSandbox);
+    // The pause process holds the pod's namespaces; killing it is how a sandbox dies under a running pod.
+    ctr("tasks", "kill", "--signal", "SIGKILL", firstSandbox);
+    Polling.await(() -> jsonpath("orphan", ".status.containerStatuses[0].restartCount").equals("1")
+        && jsonpath("orphan", ".status.containerStatuses[0].state.running.startedAt").length() > 0,
+        DEADLINE, "the pod's container to start again in a new sandbox");
+    String secondSandbox = ctr("containers", "ls", "-q", sandboxFilter).strip();
+    assertTrue(!secondSandbox.isEmpty() && !secondSandbox.equals(firstSandbox),
+        "old sandbox " + firstSandbox + ", now " + secondSandbox);
+    assertTrue(!jsonpath("orphan", ".status.containerStatuses[0].containerID").equals(firstContainer));
+    assertTrue(kubectl.run("get", "events", "--field-selector", "involvedObject.name=orphan,reason=SandboxChanged",
+        "-o", "jsonpath={.items[*].message}").assertOk().stdout()
+        .contains("Pod sandbox changed, it will be killed and re-created."));
+    // The new sandbox gives the pod a working network again.
+    assertEquals("orphan\n", kubectl.run("exec", "orphan", "--", "hostname").assertOk().stdout());
+    delete("orphan");
+  }
+
+  @Test
   void anImageThatDoesNotExistEndsInImagePullBackOffWithTheRegistrysMessage() {
     String missing = containerd.registry() + "/drover/does-not-exist:1";
     apply("""
@@ -272,6 +308,40 @@ class CriRuntimeTest {
     Kubectl.Result missing = kubectl.run("exec", "shell", "--", "no-such-command");
     assertTrue(missing.stderr().contains("executable file not found"), missing.stderr());
     delete("shell");
+  }
+
+  @Test
+  void execStdinEndsAndKubectlCpCopiesBothWays(@TempDir Path dir) throws Exception {
+    apply("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: files}
+        spec:
+          containers:
+          - {name: main, image: "%s", command: [sleep, "3600"]}
+        """.formatted(image("busybox")));
+    awaitRunning("files");
+    // The end of kubectl's stdin reaches the command: cat ends, and so does kubectl.
+    assertEquals("one\ntwo\n", kubectl.runWithInput("one\ntwo\n", "exec", "-i", "files", "--", "cat")
+        .assertOk().stdout());
+    // Without -i the command's stdin is closed from the start.
+    assertEquals("", kubectl.run("exec", "files", "--", "cat").assertOk().stdout());
+    // Output larger than SPDY's 64 KiB stream window and than the session's pause threshold arrives whole.
+    String counted = kubectl.run("exec", "files", "--", "seq", "1", "300000").assertOk().stdout();
+    assertEquals(300000, counted.lines().count());
+    assertTrue(counted.endsWith("\n300000\n"), counted.substring(Math.max(0, counted.length() - 50)));
+    // kubectl cp is tar over exec, into the pod (stdin) and out of it (stdout).
+    byte[] content = new byte[1_500_000];
+    new java.util.Random(7).nextBytes(content);
+    Path local = dir.resolve("payload.bin");
+    Files.write(local, content);
+    kubectl.run("cp", local.toString(), "files:/tmp/payload.bin").assertOk();
+    assertEquals("1500000", kubectl.run("exec", "files", "--", "sh", "-c", "wc -c < /tmp/payload.bin")
+        .assertOk().stdout().strip());
+    Path back = dir.resolve("back.bin");
+    kubectl.run("cp", "files:/tmp/payload.bin", back.toString()).assertOk();
+    assertArrayEquals(content, Files.readAllBytes(back));
+    delete("files");
   }
 
   @Test
