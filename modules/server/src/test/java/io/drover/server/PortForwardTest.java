@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code kubectl port-forward} with the real kubectl against a member with the process runtime: a pod's HTTP server
  * through the forwarded port, connections side by side, deployments and services (kubectl picks their pod), a port
- * nothing listens on, a pod that is not running, and the API's answers to requests that are no port-forward upgrade.
+ * nothing listens on, a pod that is not running, RBAC, and the API's answers to requests that are no port-forward
+ * upgrade.
  */
 class PortForwardTest {
   static final Duration DEADLINE = Duration.ofSeconds(60);
@@ -237,6 +238,25 @@ class PortForwardTest {
     // The API refuses too, for clients that do not look first.
     String answer = upgrade("/api/v1/namespaces/default/pods/waiting/portforward", "SPDY/3.1+portforward.k8s.io");
     assertTrue(answer.startsWith("HTTP/1.1 400") && answer.contains("pod is not running (phase Pending)"), answer);
+  }
+
+  @Test
+  void portForwardIsCreateOnPodsPortforwardForRbac() throws Exception {
+    io.drover.apiserver.auth.ClusterPki pki = io.drover.apiserver.auth.ClusterPki.loadOrCreate(TestServers.TEST_PKI);
+    io.drover.apiserver.auth.ClusterPki.Issued viewer = pki.issueClient("viewer", java.util.List.of("viewers"),
+        Duration.ofHours(1));
+    Kubectl asViewer = new Kubectl(TestServers.userKubeconfig(member.server(), member.dataDir(), "viewer",
+        "    client-certificate-data: " + TestServers.base64(viewer.certificatePem()) + "\n    client-key-data: "
+            + TestServers.base64(viewer.keyPem()) + "\n"));
+    kubectl.run("create", "rolebinding", "viewers", "--clusterrole=view", "--group=viewers").assertOk();
+    Polling.await(() -> asViewer.run("get", "pod", "web").exitCode() == 0 ? true : null, DEADLINE,
+        "the viewer's binding to take effect");
+    Kubectl.Result refused = asViewer.run("port-forward", "pod/web", ":" + WEB_PORT);
+    assertEquals(1, refused.exitCode());
+    assertTrue(refused.stderr().contains("cannot create resource \"pods/portforward\" in API group \"\""),
+        refused.stderr());
+    kubectl.run("create", "rolebinding", "viewers-edit", "--clusterrole=edit", "--group=viewers").assertOk();
+    awaitServing(asViewer, "pod/web", WEB_PORT);
   }
 
   @Test
