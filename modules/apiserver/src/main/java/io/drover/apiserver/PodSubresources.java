@@ -178,11 +178,12 @@ final class PodSubresources {
     StoredObject pod = service.get(ResourceRegistry.POD, path.namespace(), path.name());
     WebSocketUpgrade upgrade = PortForward.upgrade(request);
     requireRunning(pod);
-    if (local(pod).isEmpty()) {
+    Optional<PodIo> local = local(pod);
+    if (local.isEmpty()) {
       return NodeProxy.forwardWebSocket(system, security, service, request, upgrade, PortForward.PROTOCOL,
           nodeName(pod));
     }
-    return CompletableFuture.completedFuture(portForward.accept(upgrade, pod));
+    return CompletableFuture.completedFuture(portForward.accept(upgrade, pod, local.get()));
   }
 
   private static void requireRunning(StoredObject pod) {

@@ -1,9 +1,11 @@
 package io.drover.apiserver;
 
+import io.drover.agent.PodIo;
 import io.drover.api.ApiException;
 import io.drover.api.Json;
 import io.drover.apiserver.portforward.PortForwardSession;
 import io.drover.control.store.StoredObject;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import org.apache.pekko.NotUsed;
@@ -23,7 +25,7 @@ import org.apache.pekko.util.ByteString;
  * {@code SPDY/3.1+portforward.k8s.io} (KEP-4006) whose binary messages carry SPDY as one byte stream, served by a
  * {@link PortForwardSession} on the member whose agent runs the pod. The session connects to the pod's IP from this
  * host, not from inside the pod's network namespace as the kubelet does: a server that listens on the pod's 127.0.0.1
- * only is not reachable this way.
+ * only is not reachable this way. (With hostNetwork, or without a pod network, the pod's IP is the node's address.)
  */
 final class PortForward {
   static final String PROTOCOL = "SPDY/3.1+portforward.k8s.io";
@@ -51,14 +53,20 @@ final class PortForward {
     return upgrade;
   }
 
-  /** Accepts the upgrade on the pod's member: the session connects to the pod's IP. */
-  HttpResponse accept(WebSocketUpgrade upgrade, StoredObject pod) {
-    String ip = Json.text(pod.object(), "status.podIP");
-    if (ip == null || ip.isEmpty()) {
-      throw ApiException.badRequest("unable to upgrade connection: pod " + pod.name() + " has no IP address yet");
+  /**
+   * Accepts the upgrade on the pod's member: the session connects to where the agent says the pod's ports are. When
+   * they cannot be reached, the upgrade still succeeds and each connection fails with the reason on its error stream,
+   * where kubectl shows it (as the kubelet reports its failures); an HTTP error would make kubectl retry with a SPDY
+   * upgrade, which is not served, and show only that refusal.
+   */
+  HttpResponse accept(WebSocketUpgrade upgrade, StoredObject pod, PodIo agent) {
+    String uid = Json.text(pod.object(), "metadata.uid");
+    PortForwardSession.Target target;
+    try {
+      target = PortForwardSession.Target.at(pod.name(), uid, agent.portAddress(pod.namespace(), pod.name(), uid));
+    } catch (IOException e) {
+      target = PortForwardSession.Target.unreachable(pod.name(), uid, e.getMessage());
     }
-    PortForwardSession.Target target = new PortForwardSession.Target(pod.name(),
-        Json.text(pod.object(), "metadata.uid"), ip);
     Flow<Message, Message, NotUsed> messages = Flow.<Message>create()
         .flatMapConcat(PortForward::bytes)
         .via(PortForwardSession.flow(system, target, connectTimeout))

@@ -79,9 +79,18 @@ public final class PortForwardSession {
    * The pod whose ports are forwarded.
    *
    * @param name the pod's name, for messages (as its uid)
-   * @param host the address its ports are reached at (its status.podIP)
+   * @param host the address its ports are reached at (its IP), or null when they cannot be reached
+   * @param unreachable why they cannot be reached (null when they can): every connection fails with it
    */
-  public record Target(String name, String uid, String host) {}
+  public record Target(String name, String uid, String host, String unreachable) {
+    public static Target at(String name, String uid, String host) {
+      return new Target(name, uid, host, null);
+    }
+
+    public static Target unreachable(String name, String uid, String reason) {
+      return new Target(name, uid, null, reason);
+    }
+  }
 
   private final ActorSystem<?> system;
   private final Target target;
@@ -195,23 +204,10 @@ public final class PortForwardSession {
    */
   private void dataStream(Request request, SpdySynStreamFrame syn, String requestId) {
     int id = syn.streamId();
-    InetSocketAddress address = new InetSocketAddress(target.host(), request.port);
-    Source<SpdyFrame, SourceQueueWithComplete<ByteString>> fromPod =
-        Source.<ByteString>queue(BUFFERED_CHUNKS, OverflowStrategy.backpressure())
-            .via(connections.flow())
-            .via(request.closer.flow())
-            .via(Tcp.get(system).outgoingConnection(address, Optional.empty(), List.of(), true,
-                Optional.of(connectTimeout), Optional.empty()))
-            .via(connections.flow())
-            .via(request.closer.flow())
-            .map(bytes -> data(id, bytes));
+    Source<SpdyFrame, SourceQueueWithComplete<ByteString>> fromPod = target.unreachable() == null
+        ? connection(request, id) : unreachable(request, id);
     request.toPod = Source.single(reply(syn))
         .concatMat(fromPod, Keep.right())
-        .recoverWithRetries(1, new PFBuilder<Throwable, Graph<SourceShape<SpdyFrame>, NotUsed>>()
-            .match(Throwable.class, failure -> {
-              request.outcome.complete(Optional.of(message(request.port, address, failure)));
-              return Source.empty();
-            }).build())
         // After a reset the stream is gone for the client: nothing more goes there. (concatLazy: concat would pull
         // the FIN's source at once, before the reset could be known.)
         .concatLazy(Source.lazySource(() -> request.reset ? Source.<SpdyFrame>empty() : Source.single(fin(id))))
@@ -227,6 +223,30 @@ public final class PortForwardSession {
         })
         .toMat(toClient, Keep.left())
         .run(materializer);
+  }
+
+  /** A new connection to the pod's port: its bytes as the data stream's frames. What fails is the outcome. */
+  private Source<SpdyFrame, SourceQueueWithComplete<ByteString>> connection(Request request, int streamId) {
+    InetSocketAddress address = new InetSocketAddress(target.host(), request.port);
+    return Source.<ByteString>queue(BUFFERED_CHUNKS, OverflowStrategy.backpressure())
+        .via(connections.flow())
+        .via(request.closer.flow())
+        .via(Tcp.get(system).outgoingConnection(address, Optional.empty(), List.of(), true,
+            Optional.of(connectTimeout), Optional.empty()))
+        .via(connections.flow())
+        .via(request.closer.flow())
+        .map(bytes -> data(streamId, bytes))
+        .recoverWithRetries(1, new PFBuilder<Throwable, Graph<SourceShape<SpdyFrame>, NotUsed>>()
+            .match(Throwable.class, failure -> {
+              request.outcome.complete(Optional.of(message(request.port, reason(address, failure))));
+              return Source.empty();
+            }).build());
+  }
+
+  /** No connection: the pod's ports cannot be reached at all (its runtime runs no processes, say). */
+  private Source<SpdyFrame, SourceQueueWithComplete<ByteString>> unreachable(Request request, int streamId) {
+    request.outcome.complete(Optional.of(message(request.port, target.unreachable())));
+    return Source.<ByteString>queue(1, OverflowStrategy.backpressure()).take(0).map(bytes -> data(streamId, bytes));
   }
 
   private CompletionStage<?> onData(SpdyDataFrame frame) {
@@ -278,24 +298,27 @@ public final class PortForwardSession {
     }
   }
 
-  /** The kubelet's wording, with the error as Go's net package words it (kubectl users know those). */
-  private String message(int port, InetSocketAddress address, Throwable failure) {
+  /** The kubelet's wording: {@code error forwarding port 80 to pod web, uid ...: dial tcp ...}. */
+  private String message(int port, String reason) {
+    return "error forwarding port " + port + " to pod " + target.name() + ", uid " + target.uid() + ": " + reason;
+  }
+
+  /** What went wrong with a pod connection, as Go's net package words it (kubectl users know those). */
+  private String reason(InetSocketAddress address, Throwable failure) {
     String where = address.getHostString() + ":" + address.getPort();
     Throwable cause = failure;
     while (cause.getCause() != null && cause.getCause() != cause) cause = cause.getCause();
     String what = String.valueOf(cause.getMessage());
-    String reason;
     if (cause instanceof ConnectException && what.toLowerCase().contains("refused")) {
-      reason = "dial tcp " + where + ": connect: connection refused";
+      return "dial tcp " + where + ": connect: connection refused";
     } else if (cause instanceof StreamTcpException && what.contains("Connect timeout")) {
-      reason = "dial tcp " + where + ": i/o timeout (no answer within " + connectTimeout.toSeconds() + " s)";
+      return "dial tcp " + where + ": i/o timeout (no answer within " + connectTimeout.toSeconds() + " s)";
     } else if (cause instanceof StreamTcpException && what.contains("failed because of ")) {
-      reason = "dial tcp " + where + ": " + what.substring(what.indexOf("failed because of ") + 18);
-    } else {
-      reason = "tcp " + where + ": " + what;
+      return "dial tcp " + where + ": " + what.substring(what.indexOf("failed because of ") + 18);
     }
-    return "error forwarding port " + port + " to pod " + target.name() + ", uid " + target.uid() + ": " + reason;
+    return "tcp " + where + ": " + what;
   }
+
 
   /** One forwarded connection: the client's two streams and the TCP connection to the pod. */
   private static final class Request {

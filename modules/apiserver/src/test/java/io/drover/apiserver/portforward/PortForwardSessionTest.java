@@ -67,7 +67,7 @@ import org.junit.jupiter.api.Test;
 class PortForwardSessionTest {
   static final ActorTestKit testKit = ActorTestKit.create();
   static final Duration DEADLINE = Duration.ofSeconds(10);
-  static final PortForwardSession.Target POD = new PortForwardSession.Target("web", "u-1", "127.0.0.1");
+  static final PortForwardSession.Target POD = PortForwardSession.Target.at("web", "u-1", "127.0.0.1");
 
   private final List<AutoCloseable> started = new ArrayList<>();
 
@@ -84,7 +84,7 @@ class PortForwardSessionTest {
   @Test
   void twoRequestsOnOneSessionCarryDataBothWaysEachOnItsOwnConnection() {
     PodServer echo = start(new PodServer(PodServer.Mode.ECHO));
-    Client client = start(new Client());
+    Client client = start(new Client(POD));
     client.open(1, 3, echo.port(), 0);
     client.open(5, 7, echo.port(), 1);
     client.send(data(3, "one", false));
@@ -108,7 +108,7 @@ class PortForwardSessionTest {
   @Test
   void aRequestsStreamsMayOpenInEitherOrderAndDataMayComeBeforeThePair() {
     PodServer echo = start(new PodServer(PodServer.Mode.ECHO));
-    Client client = start(new Client());
+    Client client = start(new Client(POD));
     client.send(syn(1, "data", echo.port(), 7));
     client.send(data(1, "early", false));
     client.send(syn(3, "error", echo.port(), 7));
@@ -120,7 +120,7 @@ class PortForwardSessionTest {
   @Test
   void theClientsFinShutsDownTheConnectionsOutputAndThePodStillAnswers() {
     PodServer pod = start(new PodServer(PodServer.Mode.ANSWER_AT_EOF));
-    Client client = start(new Client());
+    Client client = start(new Client(POD));
     client.open(1, 3, pod.port(), 0);
     client.send(data(3, "hello", true));
     client.await(() -> client.ended(3) && client.ended(1), "the data and error streams' end");
@@ -134,7 +134,7 @@ class PortForwardSessionTest {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       closed = socket.getLocalPort();
     }
-    Client client = start(new Client());
+    Client client = start(new Client(POD));
     client.open(1, 3, closed, 0);
     client.await(() -> client.ended(1) && client.ended(3), "both streams' end");
     assertEquals("error forwarding port " + closed + " to pod web, uid u-1: dial tcp 127.0.0.1:" + closed
@@ -143,8 +143,20 @@ class PortForwardSessionTest {
   }
 
   @Test
+  void whenThePodsPortsCannotBeReachedEachConnectionFailsWithTheReason() {
+    Client client = start(new Client(PortForwardSession.Target.unreachable("sim-pod", "u-2",
+        "the sim runtime runs no processes: nothing listens on the pod's ports")));
+    client.open(1, 3, 8080, 0);
+    client.send(data(3, "dropped", true));
+    client.await(() -> client.ended(1) && client.ended(3), "both streams' end");
+    assertEquals("error forwarding port 8080 to pod sim-pod, uid u-2: the sim runtime runs no processes: nothing "
+        + "listens on the pod's ports", client.text(1));
+    assertEquals("", client.text(3));
+  }
+
+  @Test
   void pingsFromTheClientAreAnsweredAndSettingsAndWindowUpdatesIgnored() {
-    Client client = start(new Client());
+    Client client = start(new Client(POD));
     client.send(new DefaultSpdySettingsFrame());
     client.send(new DefaultSpdyWindowUpdateFrame(0, 65536));
     client.send(new DefaultSpdyPingFrame(2)); // an even id answers a ping of the server's: nothing to do
@@ -156,7 +168,7 @@ class PortForwardSessionTest {
   @Test
   void goAwayClosesEveryConnectionAndEndsTheSession() {
     PodServer echo = start(new PodServer(PodServer.Mode.ECHO));
-    Client client = start(new Client());
+    Client client = start(new Client(POD));
     client.open(1, 3, echo.port(), 0);
     client.open(5, 7, echo.port(), 1);
     client.send(data(3, "a", false));
@@ -170,7 +182,7 @@ class PortForwardSessionTest {
   @Test
   void aResetDataStreamClosesItsConnectionAndEndsItsErrorStream() {
     PodServer echo = start(new PodServer(PodServer.Mode.ECHO));
-    Client client = start(new Client());
+    Client client = start(new Client(POD));
     client.open(1, 3, echo.port(), 0);
     client.send(data(3, "a", false));
     client.await(() -> client.text(3).equals("a"), "the connection");
@@ -182,7 +194,7 @@ class PortForwardSessionTest {
 
   @Test
   void aStreamWithoutAValidPortOrTypeIsRefused() {
-    Client client = start(new Client());
+    Client client = start(new Client(POD));
     DefaultSpdySynStreamFrame noPort = new DefaultSpdySynStreamFrame(1, 0, (byte) 0);
     noPort.headers().set("streamtype", "data").set("requestid", "0");
     client.send(noPort);
@@ -194,7 +206,7 @@ class PortForwardSessionTest {
   @Test
   void aPodThatDoesNotReadHoldsUpTheClientInsteadOfFillingMemory() {
     PodServer pod = start(new PodServer(PodServer.Mode.HOLD_THEN_ANSWER_AT_EOF));
-    Client client = start(new Client());
+    Client client = start(new Client(POD));
     client.open(1, 3, pod.port(), 0);
     int frame = 32 * 1024;
     long total = 24L << 20;
@@ -228,7 +240,7 @@ class PortForwardSessionTest {
   @Test
   void megabytesCrossBothWaysIntact() {
     PodServer echo = start(new PodServer(PodServer.Mode.ECHO));
-    Client client = start(new Client());
+    Client client = start(new Client(POD));
     client.open(1, 3, echo.port(), 0);
     byte[] payload = new byte[4 << 20];
     new Random(42).nextBytes(payload);
@@ -279,10 +291,10 @@ class PortForwardSessionTest {
     final List<Integer> pings = new CopyOnWriteArrayList<>();
     final Map<Integer, SpdyStreamStatus> resets = new ConcurrentHashMap<>();
 
-    Client() {
+    Client(PortForwardSession.Target target) {
       Pair<SourceQueueWithComplete<ByteString>, CompletionStage<Done>> wired =
           Source.<ByteString>queue(16, OverflowStrategy.backpressure())
-              .via(PortForwardSession.flow(testKit.system(), POD, Duration.ofSeconds(5)))
+              .via(PortForwardSession.flow(testKit.system(), target, Duration.ofSeconds(5)))
               .toMat(Sink.foreach(this::received), Keep.both())
               .run(testKit.system());
       toServer = wired.first();
