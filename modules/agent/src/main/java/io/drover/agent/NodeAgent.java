@@ -57,8 +57,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The node agent (kubelet) of a worker member: registers this machine as a Node and keeps it fresh with
  * heartbeats, reports its capacity to the node's allocation entity, runs a {@link PodWorker} for every pod bound
- * to the node, and removes containers that belong to no pod (after an agent restart, say). Serves logs, exec and port-forward
- * for the API through {@link PodIo}.
+ * to the node, and removes containers that belong to no pod (after an agent restart, say). Serves logs, exec and
+ * port-forward for the API through {@link PodIo}.
  */
 public final class NodeAgent implements PodIo {
   private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);

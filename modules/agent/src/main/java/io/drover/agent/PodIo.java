@@ -8,8 +8,8 @@ import java.util.Optional;
 
 /**
  * What the API needs from the node agent that runs a pod: where its logs are, whether a container is running,
- * a way to run a command in it, where its ports are reached, and the usage it measured (the kubelet's stats summary). Implemented by the agent
- * of this member; pods on other members' nodes are reached through their member.
+ * a way to run a command in it, where its ports are reached, and the usage it measured (the kubelet's stats
+ * summary). Implemented by the agent of this member; pods on other members' nodes are reached through their member.
  */
 public interface PodIo {
   /** The node this member's agent runs. */

@@ -56,8 +56,9 @@ final class NodeProxy {
   }
 
   /**
-   * Forwards a WebSocket (exec, port-forward): connects to the other member first and accepts the client's upgrade only once that
-   * member has accepted, so a refusal there (say, the container just stopped) reaches the client as its Status.
+   * Forwards a WebSocket (exec, port-forward): connects to the other member first and accepts the client's upgrade
+   * only once that member has accepted, so a refusal there (say, the container just stopped) reaches the client as its
+   * Status.
    */
   static CompletionStage<HttpResponse> forwardWebSocket(ActorSystem<?> system, ApiSecurity security,
       ObjectService service, HttpRequest request, WebSocketUpgrade upgrade, String protocol, String node) {

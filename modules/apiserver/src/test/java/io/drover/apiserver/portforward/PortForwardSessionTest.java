@@ -458,7 +458,8 @@ class PortForwardSessionTest {
         }
         closedByPeer.incrementAndGet();
         if (mode != Mode.ECHO) {
-          String answer = "got " + all.size() + " bytes" + (all.size() <= 100 ? ": " + all.toString(StandardCharsets.UTF_8) : "");
+          String answer = "got " + all.size() + " bytes"
+              + (all.size() <= 100 ? ": " + all.toString(StandardCharsets.UTF_8) : "");
           out.write(answer.getBytes(StandardCharsets.UTF_8));
         }
       } catch (IOException e) {
