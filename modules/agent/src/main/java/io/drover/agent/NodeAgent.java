@@ -57,8 +57,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The node agent (kubelet) of a worker member: registers this machine as a Node and keeps it fresh with
  * heartbeats, reports its capacity to the node's allocation entity, runs a {@link PodWorker} for every pod bound
- * to the node, and removes containers that belong to no pod (after an agent restart, say). Serves logs and exec
- * for the API through {@link PodIo}.
+ * to the node, and removes containers that belong to no pod (after an agent restart, say). Serves logs, exec and
+ * port-forward for the API through {@link PodIo}.
  */
 public final class NodeAgent implements PodIo {
   private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
@@ -165,6 +165,16 @@ public final class NodeAgent implements PodIo {
       throw ApiException.badRequest("container " + container + " is not running in pod " + name);
     }
     return runtime.exec(id, command, tty);
+  }
+
+  @Override
+  public String portAddress(String namespace, String name, String uid) throws IOException {
+    if (!runtime.runsProcesses()) {
+      throw new IOException("the " + runtime.name() + " runtime runs no processes: nothing listens on the pod's ports");
+    }
+    PodRun run = runs.get(uid);
+    if (run == null) throw new IOException("pod " + name + " does not run on node " + settings.nodeName());
+    return run.podIP();
   }
 
   @Override

@@ -8,8 +8,8 @@ import java.util.Optional;
 
 /**
  * What the API needs from the node agent that runs a pod: where its logs are, whether a container is running,
- * a way to run a command in it, and the usage it measured (the kubelet's stats summary). Implemented by the agent
- * of this member; pods on other members' nodes are reached through their member.
+ * a way to run a command in it, where its ports are reached, and the usage it measured (the kubelet's stats
+ * summary). Implemented by the agent of this member; pods on other members' nodes are reached through their member.
  */
 public interface PodIo {
   /** The node this member's agent runs. */
@@ -27,4 +27,13 @@ public interface PodIo {
   /** Runs a command in a running container. */
   ExecSession exec(String namespace, String name, String uid, String container, List<String> command, boolean tty)
       throws IOException;
+
+  /**
+   * Where this node reaches the pod's ports (port-forward): the pod's IP in its own network namespace, or the node's
+   * address when it shares the host's network. Connections come from the host, not from inside the pod.
+   *
+   * @throws IOException with the reason when nothing there can be reached: the pod does not run on this node, or its
+   *     runtime runs no processes (sim)
+   */
+  String portAddress(String namespace, String name, String uid) throws IOException;
 }

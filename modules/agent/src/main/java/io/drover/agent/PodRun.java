@@ -124,6 +124,12 @@ final class PodRun {
     return podDir;
   }
 
+  /** The pod's address: its own network's, or the node's when it shares the host's network. */
+  String podIP() {
+    PodNetwork.Address current = address;
+    return current != null ? current.ip() : hostIP;
+  }
+
   /** One reconcile step for the pod as it is now. */
   Outcome sync(ObjectNode pod) {
     Instant now = clock.instant();

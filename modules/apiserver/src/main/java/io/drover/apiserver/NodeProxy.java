@@ -56,14 +56,16 @@ final class NodeProxy {
   }
 
   /**
-   * Forwards a WebSocket (exec): connects to the other member first and accepts the client's upgrade only once that
-   * member has accepted, so a refusal there (say, the container just stopped) reaches the client as its Status.
+   * Forwards a WebSocket (exec, port-forward): connects to the other member first and accepts the client's upgrade
+   * only once that member has accepted, so a refusal there (say, the container just stopped) reaches the client as its
+   * Status.
    */
   static CompletionStage<HttpResponse> forwardWebSocket(ActorSystem<?> system, ApiSecurity security,
       ObjectService service, HttpRequest request, WebSocketUpgrade upgrade, String protocol, String node) {
     Endpoint endpoint = endpoint(service, request, node);
-    WebSocketRequest forwarded = WebSocketRequest.create((security.isSecure() ? "wss" : "ws") + "://" + endpoint.host() + ":" + endpoint.port()
-        + relative(request)).requestSubprotocol(protocol).addHeader(RawHeader.create(FORWARDED_HEADER, node));
+    WebSocketRequest forwarded = WebSocketProtocols.offer(WebSocketRequest.create((security.isSecure() ? "wss" : "ws")
+        + "://" + endpoint.host() + ":" + endpoint.port() + relative(request)), protocol)
+        .addHeader(RawHeader.create(FORWARDED_HEADER, node));
     Materializer materializer = Materializer.matFromSystem(system);
     // The other member's side of the socket, as a publisher (its messages) and a subscriber (messages to it).
     Flow<Message, Message, Pair<Publisher<Message>, Subscriber<Message>>> remoteSide = Flow.fromSinkAndSourceCoupledMat(
@@ -83,7 +85,7 @@ final class NodeProxy {
         if (error != null) throw unreachable(node, endpoint, error);
         return answer.response(); // the other member's refusal, a Status
       }
-      return upgrade.handleMessagesWith(Flow.fromSinkAndSourceCoupled(Sink.fromSubscriber(toRemote),
+      return WebSocketProtocols.accept(upgrade, Flow.fromSinkAndSourceCoupled(Sink.fromSubscriber(toRemote),
           Source.fromPublisher(fromRemote)), protocol);
     });
   }

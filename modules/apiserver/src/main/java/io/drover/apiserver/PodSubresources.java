@@ -42,7 +42,10 @@ import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.StreamConverters;
 import org.apache.pekko.util.ByteString;
 
-/** The pod subresources that reach into the node agent: {@code log}, {@code exec}, and the scheduler's {@code binding}. */
+/**
+ * The pod subresources that reach into the node agent: {@code log}, {@code exec}, {@code portforward}, and the
+ * scheduler's {@code binding}.
+ */
 final class PodSubresources {
   /** Channel numbers of the Kubernetes remotecommand WebSocket protocols. */
   private static final int STDIN = 0, STDOUT = 1, STDERR = 2, STATUS = 3, RESIZE = 4, CLOSE = 255;
@@ -53,6 +56,7 @@ final class PodSubresources {
   private final java.util.function.Supplier<Optional<PodIo>> agent;
   private final Clock clock;
   private final io.drover.apiserver.auth.ApiSecurity security;
+  private final PortForward portForward;
 
   PodSubresources(ActorSystem<?> system, ObjectService service, java.util.function.Supplier<Optional<PodIo>> agent, Clock clock,
       io.drover.apiserver.auth.ApiSecurity security) {
@@ -61,6 +65,7 @@ final class PodSubresources {
     this.service = service;
     this.agent = agent;
     this.clock = clock;
+    this.portForward = new PortForward(system);
   }
 
   CompletionStage<HttpResponse> handle(HttpRequest request, ResourcePath path, byte[] body) {
@@ -85,6 +90,7 @@ final class PodSubresources {
       }
       case "log" -> log(request, path);
       case "exec" -> exec(request, path);
+      case "portforward" -> portForward(request, path);
       default -> throw ApiException.notFound("the server could not find the requested resource");
     };
   }
@@ -127,10 +133,7 @@ final class PodSubresources {
     upgrade.getRequestedProtocols().forEach(offered::add);
     String protocol = EXEC_PROTOCOLS.stream().filter(offered::contains).findFirst()
         .orElseThrow(() -> ApiException.badRequest("exec supports the WebSocket protocols " + EXEC_PROTOCOLS));
-    if (!"Running".equals(Json.text(pod.object(), "status.phase"))) {
-      throw ApiException.badRequest("unable to upgrade connection: pod is not running (phase "
-          + Json.text(pod.object(), "status.phase") + ")");
-    }
+    requireRunning(pod);
     Optional<PodIo> local = local(pod);
     if (local.isEmpty()) return NodeProxy.forwardWebSocket(system, security, service, request, upgrade, protocol, nodeName(pod));
     PodIo io = local.get();
@@ -168,6 +171,26 @@ final class PodSubresources {
             : message.asBinaryMessage().toStrict(5000, materializer).thenApply(BinaryMessage::getStrictData))
         .to(Sink.foreach(data -> input(session, data)));
     return CompletableFuture.completedFuture(upgrade.handleMessagesWith(incoming, outgoing, protocol));
+  }
+
+  /** Forwards the client's connections to the pod's ports, from the member whose agent runs the pod. */
+  private CompletionStage<HttpResponse> portForward(HttpRequest request, ResourcePath path) {
+    StoredObject pod = service.get(ResourceRegistry.POD, path.namespace(), path.name());
+    WebSocketUpgrade upgrade = PortForward.upgrade(request);
+    requireRunning(pod);
+    Optional<PodIo> local = local(pod);
+    if (local.isEmpty()) {
+      return NodeProxy.forwardWebSocket(system, security, service, request, upgrade, PortForward.PROTOCOL,
+          nodeName(pod));
+    }
+    return CompletableFuture.completedFuture(portForward.accept(upgrade, pod, local.get()));
+  }
+
+  private static void requireRunning(StoredObject pod) {
+    if (!"Running".equals(Json.text(pod.object(), "status.phase"))) {
+      throw ApiException.badRequest("unable to upgrade connection: pod is not running (phase "
+          + Json.text(pod.object(), "status.phase") + ")");
+    }
   }
 
   /** One client frame: stdin data, a resize, or (v5) the close of stdin. */

@@ -98,7 +98,8 @@ final class ResourceHandler {
     if (path.subresource() != null && path.subresource().equals("scale")) {
       return scale(request, path, query, body, method);
     }
-    if (path.subresource() != null && List.of("log", "exec", "binding", "eviction").contains(path.subresource())) {
+    if (path.subresource() != null
+        && List.of("log", "exec", "portforward", "binding", "eviction").contains(path.subresource())) {
       return pods.handle(request, path, body);
     }
     if (path.subresource() != null && path.subresource().equals("token")) {

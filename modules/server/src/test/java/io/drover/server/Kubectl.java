@@ -81,24 +81,46 @@ final class Kubectl {
     }
   }
 
-  /** A long-running kubectl (e.g. {@code get -w}) whose output lines are collected as they come. */
+  /** A long-running kubectl (e.g. {@code get -w}) whose output and error lines are collected as they come. */
   final class Background implements AutoCloseable {
     private final Process process;
     final List<String> lines = new CopyOnWriteArrayList<>();
+    final List<String> errors = new CopyOnWriteArrayList<>();
 
     private Background(Process process) {
       this.process = process;
+      collect(process.getInputStream(), lines, "kubectl-output");
+      collect(process.getErrorStream(), errors, "kubectl-errors");
+    }
+
+    private static void collect(java.io.InputStream stream, List<String> into, String name) {
       Thread reader = new Thread(() -> {
-        try (BufferedReader in = new BufferedReader(
-            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
           String line;
-          while ((line = in.readLine()) != null) lines.add(line);
+          while ((line = in.readLine()) != null) into.add(line);
         } catch (IOException ignored) {
           // the process was stopped
         }
-      }, "kubectl-output");
+      }, name);
       reader.setDaemon(true);
       reader.start();
+    }
+
+    /** The exit code once kubectl has ended by itself within the deadline; fails otherwise. */
+    int awaitExit(Duration deadline) {
+      try {
+        if (!process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
+          throw new AssertionError("kubectl still runs after " + deadline + "; errors " + errors);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+      return process.exitValue();
+    }
+
+    boolean isAlive() {
+      return process.isAlive();
     }
 
     /** Polls until a collected line satisfies the predicate, or fails after the deadline. */

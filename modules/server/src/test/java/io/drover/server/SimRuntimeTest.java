@@ -102,13 +102,25 @@ class SimRuntimeTest {
   }
 
   @Test
-  void execIsRefusedWithAClearError() {
+  void execAndPortForwardAreRefusedWithAClearError() throws Exception {
     kubectl.run("run", "shell", "--image=busybox", "--command", "--", "sleep", "3600").assertOk();
     kubectl.run("wait", "--for=condition=Ready", "pod/shell", "--timeout=60s").assertOk();
     Kubectl.Result exec = kubectl.run("exec", "shell", "--", "ls", "/");
     assertNotEquals(0, exec.exitCode(), exec.stdout());
     assertTrue(exec.stderr().contains("the sim runtime runs no processes: cannot run ls /"), exec.stderr());
     assertFalse(exec.stderr().contains("Internal error"), exec.stderr());
+    // The pod has the node's address, but nothing of it listens there: no connection goes to the host's ports.
+    try (Kubectl.Background portForward = kubectl.background("port-forward", "pod/shell", ":6443")) {
+      int local = PortForwardTest.localPort(portForward, 6443);
+      try (java.net.Socket connection = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), local)) {
+        connection.setSoTimeout(30_000);
+        assertEquals(-1, connection.getInputStream().read());
+      }
+      assertEquals(1, portForward.awaitExit(DEADLINE));
+      assertTrue(String.join("\n", portForward.errors).contains("error forwarding port 6443 to pod shell, uid ")
+          && String.join("\n", portForward.errors).contains(": the sim runtime runs no processes: nothing listens "
+          + "on the pod's ports"), String.join("\n", portForward.errors));
+    }
     kubectl.run("delete", "pod", "shell", "--wait=false").assertOk();
   }
 

@@ -102,6 +102,27 @@ class TwoMembersTest {
   }
 
   @Test
+  void portForwardThroughTheMemberThatDoesNotRunThePod() throws Exception {
+    java.nio.file.Path www = java.nio.file.Files.createTempDirectory("drover-two-members-");
+    try {
+      java.nio.file.Files.writeString(www.resolve("index.html"), "served on member-b\n");
+      viaA.runWithInput(PortForwardTest.httpServerPod("web-on-b", 18473, www).replace("spec:\n",
+          "spec:\n  nodeName: member-b\n"), "apply", "-f", "-").assertOk();
+      PortForwardTest.awaitServing(viaA, "pod/web-on-b", 18473);
+      try (Kubectl.Background portForward = viaA.background("port-forward", "pod/web-on-b", ":18473")) {
+        int local = PortForwardTest.localPort(portForward, 18473);
+        for (int i = 0; i < 3; i++) {
+          assertEquals("served on member-b\n", new String(PortForwardTest.get(local, "/index.html").body(),
+              java.nio.charset.StandardCharsets.UTF_8));
+        }
+      }
+    } finally {
+      viaA.run("delete", "pod", "web-on-b", "--grace-period=0", "--force");
+      TestServers.deleteRecursively(www);
+    }
+  }
+
+  @Test
   void aNodeWhoseMemberCannotBeReachedGivesServiceUnavailableNotAHang() throws Exception {
     int closedPort;
     try (ServerSocket socket = new ServerSocket(0)) {

@@ -67,6 +67,11 @@ public interface ContainerRuntime extends AutoCloseable {
     return images().isPresent();
   }
 
+  /** Whether containers are processes that can listen on ports (port-forward); the sim runtime's are not. */
+  default boolean runsProcesses() {
+    return true;
+  }
+
   /** The runtime's images, when it runs images. */
   default java.util.Optional<ImageStore> images() {
     return java.util.Optional.empty();

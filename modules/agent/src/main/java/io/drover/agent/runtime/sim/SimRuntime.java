@@ -116,6 +116,11 @@ public final class SimRuntime implements ContainerRuntime {
   }
 
   @Override
+  public boolean runsProcesses() {
+    return false;
+  }
+
+  @Override
   public String name() {
     return "sim";
   }
