@@ -89,13 +89,13 @@ public final class ApiServer {
 
   public CompletionStage<ServerBinding> bind(String host, int port) {
     org.apache.pekko.http.javadsl.ServerBuilder server = Http.get(system).newServerAt(host, port);
-    // A connection has first-request-timeout for the TLS handshake and its first request's headers: a client that
-    // trickles them byte by byte (slowloris) would otherwise hold the connection for the whole idle-timeout, which
-    // is long because watches may be quiet. One request at a time per connection, as HTTP/1.1 answers in order.
-    Duration firstRequest = system.settings().config().getDuration("drover.api.first-request-timeout");
-    org.apache.pekko.stream.javadsl.Flow<HttpRequest, HttpResponse, org.apache.pekko.NotUsed> connection =
-        org.apache.pekko.stream.javadsl.Flow.of(HttpRequest.class).initialTimeout(firstRequest)
-            .mapAsync(1, this::handle);
+    // A connection has first-request-timeout for the TLS handshake and its first request's headers, then
+    // next-request-timeout after each answer for the next request's: a client that trickles its headers (slowloris)
+    // would otherwise hold the connection for the whole idle-timeout, which is long because watches may be quiet.
+    // One request at a time per connection, as HTTP/1.1 answers in order.
+    var connection = ConnectionTimeouts.around(
+        system.settings().config().getDuration("drover.api.first-request-timeout"),
+        system.settings().config().getDuration("drover.api.next-request-timeout"), this::handle);
     return security.serverContext().map(server::enableHttps).orElse(server).bindFlow(connection);
   }
 

@@ -41,6 +41,7 @@ class HostileInputTest {
     server = TestServers.start(dataDir, Map.of(
         "drover.api.request-timeout", "2s",
         "drover.api.first-request-timeout", "3s",
+        "drover.api.next-request-timeout", "3s",
         "pekko.http.server.idle-timeout", "6s"));
     api = server.apiUrl();
   }
@@ -255,6 +256,92 @@ class HostileInputTest {
     assertTrue(closed, "the server never closed a connection that trickled its headers for " + seconds + " s");
     assertTrue(seconds >= 2.5 && seconds < 15, "closed after " + seconds + " s");
     assertEquals(200, send("GET", CONFIG_MAPS, null, null).statusCode());
+  }
+
+  @Test
+  void aClientTricklingTheHeadersOfALaterRequestIsCutOffAfterTheNextRequestTimeout() throws Exception {
+    // The first request is answered; the second trickles in at a byte every 300 ms, so the connection is never idle
+    // (idle-timeout 6 s here): only the next-request timeout (3 s) can end it.
+    byte[] request = ("GET /api HTTP/1.1\r\nHost: x\r\nX-Slow: " + "s".repeat(200)).getBytes(StandardCharsets.US_ASCII);
+    boolean closed = false;
+    long started;
+    try (Socket socket = apiSocket()) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      InputStream in = socket.getInputStream();
+      out.write("GET /version HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      assertTrue(readResponse(in).startsWith("HTTP/1.1 200"));
+      started = System.nanoTime();
+      socket.setSoTimeout(300);
+      for (int i = 0; i < request.length && !closed; i++) {
+        try {
+          out.write(request[i]);
+          out.flush();
+          closed = in.read() < 0;
+        } catch (java.net.SocketTimeoutException stillOpen) {
+          // nothing from the server yet: go on trickling
+        } catch (java.io.IOException reset) {
+          closed = true;
+        }
+      }
+    }
+    double seconds = (System.nanoTime() - started) / 1e9;
+    assertTrue(closed, "the server never closed a connection that trickled a later request for " + seconds + " s");
+    assertTrue(seconds >= 2.5 && seconds < 15, "closed after " + seconds + " s");
+  }
+
+  @Test
+  void aQuietWatchAndAnIdleExecOutliveTheNextRequestTimeout() throws Exception {
+    // A watch that sees nothing for 5 s ends when its timeoutSeconds says, not at the 3 s next-request timeout, and
+    // the connection then serves another request.
+    try (Socket socket = apiSocket()) {
+      socket.setSoTimeout(20_000);
+      OutputStream out = socket.getOutputStream();
+      InputStream in = socket.getInputStream();
+      long started = System.nanoTime();
+      out.write(("GET " + CONFIG_MAPS + "?watch=true&timeoutSeconds=5&resourceVersion=0&fieldSelector=metadata.name%3Dnone"
+          + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      String watch = readChunkedResponse(in);
+      assertTrue(watch.startsWith("HTTP/1.1 200"), watch);
+      assertTrue(System.nanoTime() - started >= Duration.ofSeconds(4).toNanos(), "the watch ran its 5 s");
+      out.write("GET /version HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      assertTrue(readResponse(in).startsWith("HTTP/1.1 200"), "the connection lives on after the watch");
+    }
+    // A WebSocket is never cut by it: an exec that is silent for 5 s still ends with its output.
+    Kubectl kubectl = new Kubectl(server.kubeconfig());
+    kubectl.runWithInput("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: quiet, namespace: default}
+        spec:
+          terminationGracePeriodSeconds: 1
+          containers:
+          - {name: main, image: busybox, command: [sleep, "3600"]}
+        """, "apply", "-f", "-").assertOk();
+    kubectl.run("wait", "--for=condition=Ready", "pod/quiet", "--timeout=60s").assertOk();
+    assertEquals("done\n", kubectl.run("exec", "quiet", "--", "sh", "-c", "sleep 5; echo done").assertOk().stdout());
+    kubectl.run("delete", "pod", "quiet", "--wait=false").assertOk();
+  }
+
+  /** One HTTP/1.1 response with a chunked body, read to its last chunk: status line, headers and the body's text. */
+  static String readChunkedResponse(InputStream in) throws Exception {
+    StringBuilder text = new StringBuilder();
+    while (!text.toString().endsWith("\r\n\r\n")) {
+      int c = in.read();
+      if (c < 0) throw new java.io.EOFException("connection closed after: " + text);
+      text.append((char) c);
+    }
+    while (true) {
+      StringBuilder size = new StringBuilder();
+      while (!size.toString().endsWith("\r\n")) size.append((char) in.read());
+      int bytes = Integer.parseInt(size.toString().strip().split(";")[0], 16);
+      text.append(new String(in.readNBytes(bytes), StandardCharsets.UTF_8));
+      in.readNBytes(2);
+      if (bytes == 0) return text.toString();
+    }
   }
 
   @Test
