@@ -2,6 +2,7 @@ package io.drover.agent;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
+import io.drover.agent.pod.ImageGarbageCollector;
 import io.drover.agent.pod.ObjectLookup;
 import io.drover.agent.pod.PodDns;
 import io.drover.agent.network.PodNetwork;
@@ -67,7 +68,8 @@ public final class NodeAgent implements PodIo {
   public record Settings(String nodeName, String internalIp, int maxPods, Duration heartbeatInterval,
       Duration podResyncInterval, Duration backoffInitial, Duration backoffMax, long logMaxBytes, int logMaxFiles,
       Path dataDir, List<String> roles, int apiPort, Duration metricsResolution, PodDns dns, String podNetwork,
-      String cniPluginDir, String podCidr, Duration imagePullBackoffInitial, Duration imagePullBackoffMax) {
+      String cniPluginDir, String podCidr, Duration imagePullBackoffInitial, Duration imagePullBackoffMax,
+      ImageGarbageCollector.Policy imageGc, Duration imageGcPeriod) {
 
     /**
      * @param apiPort the port this member serves the API on: published as the Node's kubelet endpoint, where other
@@ -89,7 +91,10 @@ public final class NodeAgent implements PodIo {
           dataDir.resolve("agent"), roles, apiPort, config.getDuration("metrics-resolution"),
           new PodDns(config.getString("cluster-dns"), config.getString("cluster-domain")),
           config.getString("pod-network"), config.getString("cni-plugin-dir"), config.getString("pod-cidr"),
-          config.getDuration("image-pull-backoff-initial"), config.getDuration("image-pull-backoff-max"));
+          config.getDuration("image-pull-backoff-initial"), config.getDuration("image-pull-backoff-max"),
+          new ImageGarbageCollector.Policy(config.getInt("image-gc-high-threshold-percent"),
+              config.getInt("image-gc-low-threshold-percent"), config.getDuration("image-minimum-gc-age")),
+          config.getDuration("image-gc-period"));
     }
   }
 
@@ -239,6 +244,8 @@ public final class NodeAgent implements PodIo {
 
   private record SampleUsage() implements Command {}
 
+  private record CollectImages() implements Command {}
+
   private record WorkerStopped(String uid) implements Command {}
 
   private Behavior<Command> behavior() {
@@ -251,6 +258,12 @@ public final class NodeAgent implements PodIo {
       timers.startTimerWithFixedDelay(new Heartbeat(), settings.heartbeatInterval());
       timers.startTimerWithFixedDelay(new CleanOrphans(), Duration.ofSeconds(30));
       timers.startTimerWithFixedDelay(new SampleUsage(), settings.metricsResolution());
+      // kubelet's image GC, for runtimes that hold images; at most one pass at a time (the collector's memory of
+      // when images were last used is not shared).
+      ImageGarbageCollector imageGc = runtime.images()
+          .map(images -> new ImageGarbageCollector(images, settings.imageGc(), Clock.systemUTC())).orElse(null);
+      java.util.concurrent.atomic.AtomicBoolean collecting = new java.util.concurrent.atomic.AtomicBoolean();
+      if (imageGc != null) timers.startTimerWithFixedDelay(new CollectImages(), settings.imageGcPeriod());
       ActorRef<Command> self = ctx.getSelf();
       UniqueKillSwitch follow = service.store().follow(o -> o.type() == ResourceRegistry.POD
               && settings.nodeName().equals(Json.text(o.object(), "spec.nodeName")),
@@ -287,6 +300,20 @@ public final class NodeAgent implements PodIo {
                 log.debug("sampling usage failed", e);
               }
             });
+            return Behaviors.same();
+          })
+          .onMessage(CollectImages.class, c -> {
+            if (collecting.compareAndSet(false, true)) {
+              blocking.execute(() -> {
+                try {
+                  imageGc.collect();
+                } catch (IOException | RuntimeException e) {
+                  log.warn("image garbage collection failed: {}", e.toString());
+                } finally {
+                  collecting.set(false);
+                }
+              });
+            }
             return Behaviors.same();
           })
           .onMessage(PodEvent.class, message -> {

@@ -44,6 +44,27 @@ class ImagePullerTest {
       present.put(image, found);
       return found;
     }
+
+    @Override
+    public List<StoredImage> listImages() {
+      return present.entrySet().stream()
+          .map(e -> new StoredImage(e.getValue().ref(), List.of(e.getKey()), e.getValue().sizeBytes(), false)).toList();
+    }
+
+    @Override
+    public java.util.Set<String> imagesInUse() {
+      return java.util.Set.of();
+    }
+
+    @Override
+    public void removeImage(String id) {
+      present.values().removeIf(image -> image.ref().equals(id));
+    }
+
+    @Override
+    public Optional<java.nio.file.Path> imageFilesystem() {
+      return Optional.empty();
+    }
   }
 
   final FakeImages images = new FakeImages();

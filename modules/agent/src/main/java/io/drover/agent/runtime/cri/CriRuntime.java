@@ -30,7 +30,10 @@ import io.drover.agent.runtime.cri.v1.LinuxContainerResources;
 import io.drover.agent.runtime.cri.v1.LinuxContainerSecurityContext;
 import io.drover.agent.runtime.cri.v1.LinuxPodSandboxConfig;
 import io.drover.agent.runtime.cri.v1.LinuxSandboxSecurityContext;
+import io.drover.agent.runtime.cri.v1.ImageFsInfoRequest;
 import io.drover.agent.runtime.cri.v1.ListContainersRequest;
+import io.drover.agent.runtime.cri.v1.ListImagesRequest;
+import io.drover.agent.runtime.cri.v1.RemoveImageRequest;
 import io.drover.agent.runtime.cri.v1.ListPodSandboxRequest;
 import io.drover.agent.runtime.cri.v1.Mount;
 import io.drover.agent.runtime.cri.v1.NamespaceMode;
@@ -64,9 +67,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -533,6 +538,66 @@ public final class CriRuntime implements ContainerRuntime, ImageStore, PodSandbo
       throw new IOException(describe(e), e);
     }
     return status(image).orElseThrow(() -> new IOException("image " + image + " is missing right after its pull"));
+  }
+
+  @Override
+  public List<StoredImage> listImages() throws IOException {
+    try {
+      List<StoredImage> images = new ArrayList<>();
+      for (var image : client.images(callTimeout).listImages(ListImagesRequest.getDefaultInstance()).getImagesList()) {
+        List<String> names = new ArrayList<>(image.getRepoTagsList());
+        names.addAll(image.getRepoDigestsList());
+        images.add(new StoredImage(image.getId(), names, image.getSize(), image.getPinned()));
+      }
+      return images;
+    } catch (StatusRuntimeException e) {
+      throw new IOException(describe(e), e);
+    }
+  }
+
+  @Override
+  public Set<String> imagesInUse() throws IOException {
+    try {
+      Set<String> used = new HashSet<>();
+      for (var container : client.runtime(callTimeout).listContainers(ListContainersRequest.getDefaultInstance())
+          .getContainersList()) {
+        used.add(container.getImageRef());
+        used.add(container.getImage().getImage());
+        if (!container.getImageId().isEmpty()) used.add(container.getImageId());
+      }
+      // Containerd 1.6 does not pin its sandbox image; its configuration names it (kubelet keeps it the same way).
+      String config = client.runtime(callTimeout).status(StatusRequest.newBuilder().setVerbose(true).build())
+          .getInfoMap().get("config");
+      if (config != null) {
+        String sandboxImage = Json.MAPPER.readTree(config).path("sandboxImage").asText("");
+        if (!sandboxImage.isEmpty()) used.add(sandboxImage);
+      }
+      used.remove("");
+      return used;
+    } catch (StatusRuntimeException e) {
+      throw new IOException(describe(e), e);
+    }
+  }
+
+  @Override
+  public void removeImage(String id) throws IOException {
+    try {
+      client.images(callTimeout).removeImage(RemoveImageRequest.newBuilder()
+          .setImage(ImageSpec.newBuilder().setImage(id)).build());
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() != Status.Code.NOT_FOUND) throw new IOException(describe(e), e);
+    }
+  }
+
+  @Override
+  public Optional<Path> imageFilesystem() throws IOException {
+    try {
+      return client.images(callTimeout).imageFsInfo(ImageFsInfoRequest.getDefaultInstance())
+          .getImageFilesystemsList().stream().map(fs -> fs.getFsId().getMountpoint()).filter(m -> !m.isEmpty())
+          .findFirst().map(Path::of);
+    } catch (StatusRuntimeException e) {
+      throw new IOException(describe(e), e);
+    }
   }
 
   /** The runtime's own message: gRPC's description without the status code prefix. */
