@@ -6,6 +6,10 @@
 #   bin/drover up --local-containerd          ... images: 127.0.0.1:PORT/drover/busybox:1
 #   IMAGE=127.0.0.1:PORT/drover/busybox:1 examples/cri-runtime.sh      then this, from the repository root
 # On a worker prepared by deploy/node-setup.sh: bin/drover up --runtime cri, and IMAGE from your own registry.
+# Unused images are garbage-collected as kubelet does when the image file system is 85% full (down to 80%); to see
+# it at work, start with -Ddrover.agent.image-gc-high-threshold-percent=0 -Ddrover.agent.image-gc-low-threshold-percent=0
+# -Ddrover.agent.image-minimum-gc-age=0s -Ddrover.agent.image-gc-period=5s and watch the image leave after
+# `kubectl delete deployment cri-web` (ctr -a data/containerd/containerd.sock -n k8s.io images ls).
 set -euo pipefail
 export KUBECONFIG=${KUBECONFIG:-data/kubeconfig}
 : "${IMAGE:?set IMAGE to a busybox image the runtime can pull (bin/drover up --local-containerd prints one)}"

@@ -224,6 +224,51 @@ class CriRuntimeTest {
   }
 
   @Test
+  void unusedImagesAreGarbageCollectedButNotWhileInUseNorTheSandboxImage() throws Exception {
+    // A containerd and a member of their own, so no other test's images are touched. Thresholds of 0 % make every
+    // pass (each second here) free all it may: a full disk, as far as the collector can tell.
+    Path containerdDir = Files.createTempDirectory("drover-cri-gc-");
+    Path dir = TestServers.tempDataDir();
+    LocalContainerd own = LocalContainerd.start(containerdDir);
+    DroverServer server = null;
+    try {
+      server = TestServers.start(dir, Map.of(
+          "drover.agent.runtime", "cri",
+          "drover.agent.cri.socket", own.socket().toString(),
+          "drover.agent.node-name", "cri-gc",
+          "drover.agent.image-gc-high-threshold-percent", 0,
+          "drover.agent.image-gc-low-threshold-percent", 0,
+          "drover.agent.image-minimum-gc-age", "0s",
+          "drover.agent.image-gc-period", "1s"));
+      Kubectl k = new Kubectl(server.kubeconfig());
+      TestServers.awaitNode(k, DEADLINE);
+      k.runWithInput("""
+          apiVersion: v1
+          kind: Pod
+          metadata: {name: keeper}
+          spec:
+            terminationGracePeriodSeconds: 1
+            containers:
+            - {name: main, image: "%s", command: [sleep, "3600"]}
+          """.formatted(own.image("busybox")), "apply", "-f", "-").assertOk();
+      Polling.await(() -> k.run("get", "pod", "keeper", "-o", "jsonpath={.status.phase}").stdout().equals("Running"),
+          DEADLINE, "keeper to run");
+      // Three more collector passes while the pod runs (the exec takes that long): its image stays.
+      k.run("exec", "keeper", "--", "sleep", "3").assertOk();
+      assertTrue(ctrAt(own.socket(), "images", "ls", "-q").contains("drover/busybox"), "the image in use stays");
+      k.run("delete", "pod", "keeper", "--grace-period=1").assertOk();
+      Polling.await(() -> !ctrAt(own.socket(), "images", "ls", "-q").contains("drover/busybox"), DEADLINE,
+          "the unused image to be collected");
+      assertTrue(ctrAt(own.socket(), "images", "ls", "-q").contains("drover/pause"), "the sandbox image stays");
+    } finally {
+      if (server != null) server.close();
+      own.close();
+      TestServers.deleteRecursively(dir);
+      TestServers.deleteRecursively(containerdDir);
+    }
+  }
+
+  @Test
   void anImageThatDoesNotExistEndsInImagePullBackOffWithTheRegistrysMessage() {
     String missing = containerd.registry() + "/drover/does-not-exist:1";
     apply("""
@@ -436,8 +481,12 @@ class CriRuntimeTest {
 
   /** Runs containerd's own client against the test's containerd, in the CRI namespace. */
   static String ctr(String... args) {
+    return ctrAt(containerd.socket(), args);
+  }
+
+  static String ctrAt(Path socket, String... args) {
     java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("ctr", "-a",
-        containerd.socket().toString(), "-n", "k8s.io"));
+        socket.toString(), "-n", "k8s.io"));
     command.addAll(java.util.List.of(args));
     try {
       Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
