@@ -173,6 +173,17 @@ public final class NodeAgent implements PodIo {
   }
 
   @Override
+  public ExecSession attach(String namespace, String name, String uid, String container, boolean stdin, boolean tty)
+      throws IOException {
+    PodRun run = runs.get(uid);
+    String id = run == null ? null : run.runningIds.get(container);
+    if (id == null) {
+      throw ApiException.badRequest("container " + container + " is not running in pod " + name);
+    }
+    return runtime.attach(id, stdin, tty);
+  }
+
+  @Override
   public String portAddress(String namespace, String name, String uid) throws IOException {
     if (!runtime.runsProcesses()) {
       throw new IOException("the " + runtime.name() + " runtime runs no processes: nothing listens on the pod's ports");

@@ -29,6 +29,13 @@ public interface PodIo {
       throws IOException;
 
   /**
+   * Attaches to a running container's own stdio (see {@link io.drover.agent.runtime.ContainerRuntime#attach});
+   * {@code tty} is the container's.
+   */
+  ExecSession attach(String namespace, String name, String uid, String container, boolean stdin, boolean tty)
+      throws IOException;
+
+  /**
    * Where this node reaches the pod's ports (port-forward): the pod's IP in its own network namespace, or the node's
    * address when it shares the host's network. Connections come from the host, not from inside the pod.
    *

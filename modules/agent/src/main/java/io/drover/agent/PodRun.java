@@ -412,7 +412,8 @@ final class PodRun {
       Map<String, String> env = PodEnvironment.resolve(pod, (ObjectNode) container, lookup, podIP, hostIP);
       List<String> command = Command.expand(container.path("command"), env);
       List<String> args = Command.expand(container.path("args"), env);
-      if (command.isEmpty() && !runtime.runsImages()) {
+      // Without images, args alone run as the argv, as with an image that has no entrypoint: kubectl run x -- sh.
+      if (command.isEmpty() && args.isEmpty() && !runtime.runsImages()) {
         throw new PodConfigException(Command.NEEDS_COMMAND_REASON, Command.NEEDS_COMMAND_MESSAGE);
       }
       if (puller != null) {
@@ -432,7 +433,8 @@ final class PodRun {
       ContainerSpec spec = new ContainerSpec(id, Json.text(pod, "metadata.uid"), Json.text(pod, "metadata.namespace"),
           Json.text(pod, "metadata.name"), name, attempt, container.path("image").asText(""), command, args, env,
           container.path("workingDir").asText(""), PodEnvironment.hostname(pod), mounts, resources(container),
-          security(pod, container), logFile, address == null ? null : address.netns(), runsToCompletion(pod, name));
+          security(pod, container), logFile, address == null ? null : address.netns(), runsToCompletion(pod, name),
+          stdio(container));
       ContainerState state = runtime.start(spec);
       RestartBackoff backoff = before.current() == null ? before.backoff()
           : before.backoff().next(before.current().finishedAt() == null ? now : before.current().finishedAt(), now);
@@ -487,6 +489,13 @@ final class PodRun {
             new io.fabric8.kubernetes.api.model.Quantity(limits.get("cpu").asText()))
             .multiply(java.math.BigDecimal.valueOf(1000)).longValue() : null;
     return new ContainerSpec.Resources(memory, cpu, null);
+  }
+
+  /** The container's stdin, stdinOnce and tty, for attach. stdinOnce means nothing without stdin, as in kubelet. */
+  static ContainerSpec.Stdio stdio(JsonNode container) {
+    boolean stdin = container.path("stdin").asBoolean(false);
+    return new ContainerSpec.Stdio(stdin, stdin && container.path("stdinOnce").asBoolean(false),
+        container.path("tty").asBoolean(false));
   }
 
   /** The container's securityContext over the pod's (runAsUser, runAsGroup), as kubelet merges them. */

@@ -46,7 +46,7 @@ public final class ResourceRegistry {
   public static final ResourceType SECRET = new ResourceType("", "v1", "Secret", "secrets", "secret",
       true, List.of(), List.of(), List.of(), Secret.class);
   public static final ResourceType POD = new ResourceType("", "v1", "Pod", "pods", "pod",
-      true, List.of("po"), List.of("all"), List.of("status", "binding", "eviction", "log", "exec", "portforward"),
+      true, List.of("po"), List.of("all"), List.of("status", "binding", "eviction", "log", "exec", "attach", "portforward"),
       Pod.class);
   public static final ResourceType EVENT = new ResourceType("", "v1", "Event", "events", "event",
       true, List.of("ev"), List.of(), List.of(), Event.class);

@@ -90,6 +90,7 @@ final class PodSubresources {
       }
       case "log" -> log(request, path);
       case "exec" -> exec(request, path);
+      case "attach" -> attach(request, path);
       case "portforward" -> portForward(request, path);
       default -> throw ApiException.notFound("the server could not find the requested resource");
     };
@@ -127,12 +128,8 @@ final class PodSubresources {
     if (command.isEmpty()) throw ApiException.badRequest("you must specify at least 1 command");
     boolean tty = flag(query, "tty");
     boolean stdin = flag(query, "stdin");
-    WebSocketUpgrade upgrade = request.getAttribute(AttributeKeys.webSocketUpgrade).orElseThrow(() ->
-        ApiException.badRequest("exec needs a WebSocket upgrade with one of the protocols " + EXEC_PROTOCOLS));
-    List<String> offered = new ArrayList<>();
-    upgrade.getRequestedProtocols().forEach(offered::add);
-    String protocol = EXEC_PROTOCOLS.stream().filter(offered::contains).findFirst()
-        .orElseThrow(() -> ApiException.badRequest("exec supports the WebSocket protocols " + EXEC_PROTOCOLS));
+    WebSocketUpgrade upgrade = streamUpgrade(request, "exec");
+    String protocol = streamProtocol(upgrade, "exec");
     requireRunning(pod);
     Optional<PodIo> local = local(pod);
     if (local.isEmpty()) return NodeProxy.forwardWebSocket(system, security, service, request, upgrade, protocol, nodeName(pod));
@@ -151,6 +148,59 @@ final class PodSubresources {
       return CompletableFuture.completedFuture(upgrade.handleMessagesWith(Sink.<Message>ignore(),
           Source.single(frame(STATUS, failure)), protocol));
     }
+    return CompletableFuture.completedFuture(serve(upgrade, protocol, session, stdin, tty));
+  }
+
+  /**
+   * Attaches to a running container's own stdio, as kubelet does for {@code kubectl attach} and {@code kubectl run
+   * -i}: what the container writes from now on, and the client's input to its stdin when the container keeps stdin
+   * open. The session ends with Success when the container ends; a client that goes away leaves it running.
+   */
+  private CompletionStage<HttpResponse> attach(HttpRequest request, ResourcePath path) {
+    Query query = request.getUri().query();
+    StoredObject pod = service.get(ResourceRegistry.POD, path.namespace(), path.name());
+    String container = container(pod, query.get("container").orElse(null));
+    WebSocketUpgrade upgrade = streamUpgrade(request, "attach");
+    String protocol = streamProtocol(upgrade, "attach");
+    requireRunning(pod);
+    Optional<PodIo> local = local(pod);
+    if (local.isEmpty()) {
+      return NodeProxy.forwardWebSocket(system, security, service, request, upgrade, protocol, nodeName(pod));
+    }
+    JsonNode spec = containerSpec(pod, container);
+    // The container's settings decide, as in kubelet: its terminal, and stdin only if it keeps one open (kubectl
+    // itself warns when they differ from what was asked).
+    boolean tty = spec.path("tty").asBoolean(false);
+    boolean stdin = flag(query, "stdin") && spec.path("stdin").asBoolean(false);
+    ExecSession session;
+    try {
+      session = local.get().attach(pod.namespace(), pod.name(), Json.text(pod.object(), "metadata.uid"), container,
+          stdin, tty);
+    } catch (IOException e) {
+      byte[] failure = e instanceof ExecUnavailableException
+          ? failureStatus(400, "BadRequest", e.getMessage())
+          : failureStatus(500, "InternalError", "attach failed: " + e.getMessage());
+      return CompletableFuture.completedFuture(upgrade.handleMessagesWith(Sink.<Message>ignore(),
+          Source.single(frame(STATUS, failure)), protocol));
+    }
+    return CompletableFuture.completedFuture(serve(upgrade, protocol, session, stdin, tty));
+  }
+
+  private static WebSocketUpgrade streamUpgrade(HttpRequest request, String what) {
+    return request.getAttribute(AttributeKeys.webSocketUpgrade).orElseThrow(() ->
+        ApiException.badRequest(what + " needs a WebSocket upgrade with one of the protocols " + EXEC_PROTOCOLS));
+  }
+
+  private static String streamProtocol(WebSocketUpgrade upgrade, String what) {
+    List<String> offered = new ArrayList<>();
+    upgrade.getRequestedProtocols().forEach(offered::add);
+    return EXEC_PROTOCOLS.stream().filter(offered::contains).findFirst()
+        .orElseThrow(() -> ApiException.badRequest(what + " supports the WebSocket protocols " + EXEC_PROTOCOLS));
+  }
+
+  /** The remotecommand protocol over the WebSocket: stdin, resize and close in; output, then the status, out. */
+  private HttpResponse serve(WebSocketUpgrade upgrade, String protocol, ExecSession session, boolean stdin,
+      boolean tty) {
     if (!stdin) {
       closeQuietly(session.stdin());
     }
@@ -170,7 +220,17 @@ final class PodSubresources {
                 .thenApply(t -> ByteString.fromString(t.getStrictText()))
             : message.asBinaryMessage().toStrict(5000, materializer).thenApply(BinaryMessage::getStrictData))
         .to(Sink.foreach(data -> input(session, data)));
-    return CompletableFuture.completedFuture(upgrade.handleMessagesWith(incoming, outgoing, protocol));
+    return upgrade.handleMessagesWith(incoming, outgoing, protocol);
+  }
+
+  /** The pod spec's container (or init container) of that name; the name has been checked. */
+  private static JsonNode containerSpec(StoredObject pod, String name) {
+    for (String list : List.of("containers", "initContainers")) {
+      for (JsonNode c : pod.object().path("spec").path(list)) {
+        if (name.equals(c.path("name").asText())) return c;
+      }
+    }
+    return Json.MAPPER.createObjectNode();
   }
 
   /** Forwards the client's connections to the pod's ports, from the member whose agent runs the pod. */

@@ -99,7 +99,7 @@ final class ResourceHandler {
       return scale(request, path, query, body, method);
     }
     if (path.subresource() != null
-        && List.of("log", "exec", "portforward", "binding", "eviction").contains(path.subresource())) {
+        && List.of("log", "exec", "attach", "portforward", "binding", "eviction").contains(path.subresource())) {
       return pods.handle(request, path, body);
     }
     if (path.subresource() != null && path.subresource().equals("token")) {

@@ -390,6 +390,17 @@ class CriRuntimeTest {
   }
 
   @Test
+  void kubectlRunDashIAndAttachReachTheContainersStdio() {
+    // kubectl run -i --rm: CRI Attach to a container created with stdin and stdinOnce; the pod is deleted after.
+    Kubectl.Result run = kubectl.runWithInput("hello\n", "run", "asker", "-i", "--rm", "--restart=Never",
+        "--image=" + image("busybox"), "--", "sh", "-c", "read x; echo \"got $x\"; echo \"err $x\" >&2");
+    assertEquals(0, run.exitCode(), run.stdout() + run.stderr());
+    assertTrue(run.stdout().contains("got hello"), run.stdout() + run.stderr());
+    assertTrue(run.stderr().contains("err hello"), run.stderr());
+    Polling.await(() -> kubectl.run("get", "pod", "asker").stderr().contains("NotFound"), DEADLINE, "asker deleted");
+  }
+
+  @Test
   void aMemoryLimitedContainerIsOomKilled() {
     apply("""
         apiVersion: v1

@@ -9,6 +9,7 @@ import io.drover.api.Json;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -191,8 +192,63 @@ class PodsTest {
     assertEquals(4, tty.exitCode(), tty.stdout() + tty.stderr());
   }
 
+  @Test
+  void kubectlRunDashIAndKubectlAttachReachTheContainersOwnStdio() throws Exception {
+    // kubectl run -i --rm: the container (stdin, stdinOnce) reads what kubectl reads, and the pod is gone after.
+    Kubectl.Result run = kubectl.runWithInput("hello\n", "run", "asker", "-i", "--rm", "--restart=Never",
+        "--image=busybox", "--", "sh", "-c", "read x; echo \"got $x\"");
+    assertEquals(0, run.exitCode(), run.stdout() + run.stderr());
+    assertTrue(run.stdout().contains("got hello"), run.stdout() + run.stderr());
+    Polling.await(() -> kubectl.run("get", "pod", "asker").stderr().contains("NotFound"), DEADLINE, "asker deleted");
+    // kubectl attach -i to a pod that is already running: stdout and stderr come back apart.
+    apply("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: listener}
+        spec:
+          restartPolicy: Never
+          containers:
+          - name: main
+            image: busybox
+            stdin: true
+            stdinOnce: true
+            command: ["sh", "-c", 'echo started; read x; echo "out $x"; echo "err $x" >&2']
+        """);
+    awaitPod("listener", p -> "Running".equals(p.at("/status/phase").asText()), "running");
+    Kubectl.Result attach = kubectl.runWithInput("there\n", "attach", "listener", "-i");
+    assertEquals(0, attach.exitCode(), attach.stdout() + attach.stderr());
+    assertTrue(attach.stdout().contains("out there"), attach.stdout());
+    assertTrue(attach.stderr().contains("err there"), attach.stderr());
+    assertTrue(!attach.stdout().contains("started"), "output from before the attach is the log's: " + attach.stdout());
+    awaitPod("listener", p -> "Succeeded".equals(p.at("/status/phase").asText()), "listener to end");
+    // kubectl attach -it to a terminal (kubectl needs one itself: script gives it one). The container ticks for a
+    // while so kubectl attaches while it runs, and the attach ends with it.
+    apply("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: ticker}
+        spec:
+          restartPolicy: Never
+          containers:
+          - name: main
+            image: busybox
+            stdin: true
+            tty: true
+            command: ["sh", "-c", 'i=0; while [ $i -lt 60 ]; do i=$((i+1)); echo "tick $i on $(tty)"; sleep 0.25; done']
+        """);
+    awaitPod("ticker", p -> "Running".equals(p.at("/status/phase").asText()), "running");
+    Kubectl.Result tty = underScript("attach -it ticker");
+    assertEquals(0, tty.exitCode(), tty.stdout());
+    assertTrue(Pattern.compile("tick \\d+ on /dev/pts/").matcher(tty.stdout()).find(), tty.stdout());
+  }
+
   static Kubectl.Result ttyExec(String pod, String script) {
-    String command = "kubectl --kubeconfig=" + server.kubeconfig() + " exec -it " + pod + " -- sh -c '" + script + "'";
+    return underScript("exec -it " + pod + " -- sh -c '" + script + "'");
+  }
+
+  /** Runs kubectl under script(1), which gives it the terminal -t needs, with its stdin closed. */
+  static Kubectl.Result underScript(String arguments) {
+    String command = "kubectl --kubeconfig=" + server.kubeconfig() + " " + arguments;
     try {
       Process process = new ProcessBuilder("script", "-qec", command, "/dev/null").redirectErrorStream(true).start();
       process.getOutputStream().close();
@@ -200,7 +256,7 @@ class PodsTest {
       if (!process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
-        throw new AssertionError("kubectl exec -it did not finish: " + out);
+        throw new AssertionError("kubectl " + arguments + " did not finish: " + out);
       }
       return new Kubectl.Result(process.exitValue(), out, "");
     } catch (java.io.IOException | InterruptedException e) {

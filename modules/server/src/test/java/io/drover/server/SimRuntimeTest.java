@@ -102,13 +102,16 @@ class SimRuntimeTest {
   }
 
   @Test
-  void execAndPortForwardAreRefusedWithAClearError() throws Exception {
+  void execAttachAndPortForwardAreRefusedWithAClearError() throws Exception {
     kubectl.run("run", "shell", "--image=busybox", "--command", "--", "sleep", "3600").assertOk();
     kubectl.run("wait", "--for=condition=Ready", "pod/shell", "--timeout=60s").assertOk();
     Kubectl.Result exec = kubectl.run("exec", "shell", "--", "ls", "/");
     assertNotEquals(0, exec.exitCode(), exec.stdout());
     assertTrue(exec.stderr().contains("the sim runtime runs no processes: cannot run ls /"), exec.stderr());
     assertFalse(exec.stderr().contains("Internal error"), exec.stderr());
+    Kubectl.Result attach = kubectl.run("attach", "shell");
+    assertNotEquals(0, attach.exitCode(), attach.stdout());
+    assertTrue(attach.stderr().contains("the sim runtime cannot attach to containers"), attach.stderr());
     // The pod has the node's address, but nothing of it listens there: no connection goes to the host's ports.
     try (Kubectl.Background portForward = kubectl.background("port-forward", "pod/shell", ":6443")) {
       int local = PortForwardTest.localPort(portForward, 6443);

@@ -59,7 +59,7 @@ class TwoMembersTest {
   }
 
   @Test
-  void logsAndExecOfAPodOnTheOtherMembersNodeAreServedThroughEitherMember() {
+  void logsExecAndAttachOfAPodOnTheOtherMembersNodeAreServedThroughEitherMember() {
     runPod("on-b", "member-b");
     runPod("on-a", "member-a");
     for (Kubectl kubectl : List.of(viaA, viaB)) {
@@ -85,6 +85,10 @@ class TwoMembersTest {
     Kubectl.Result cat = viaB.runWithInput("piped through two members\n", "exec", "-i", "on-a", "--", "cat")
         .assertOk();
     assertEquals("piped through two members", cat.stdout().trim());
+    // attach through member A to the output of on-b's container, as it is written.
+    try (Kubectl.Background attach = viaA.background("attach", "on-b")) {
+      attach.awaitLine(l -> l.equals("tick"), DEADLINE);
+    }
     // Usage of both nodes, gathered from both agents, through either member (metrics.k8s.io).
     for (Kubectl kubectl : List.of(viaA, viaB)) {
       Polling.await(() -> {

@@ -17,12 +17,14 @@ public final class Command {
 
   /** Waiting message the agent reports when {@link #argv} is empty. */
   public static final String NEEDS_COMMAND_MESSAGE = "the process runtime runs host processes and needs "
-      + "spec.containers[].command; image entrypoints are not available";
+      + "spec.containers[].command or args; image entrypoints are not available";
 
-  /** The argv, or an empty list when the container has no command (its image entrypoint would be needed). */
+  /**
+   * The argv: command then args. Without a command, args alone, as an image without entrypoint runs them
+   * ({@code kubectl run x --image=busybox -- sh}); empty when the container has neither.
+   */
   public static List<String> argv(JsonNode container, Map<String, String> env) {
     List<String> command = expand(container.path("command"), env);
-    if (command.isEmpty()) return List.of();
     List<String> argv = new ArrayList<>(command);
     argv.addAll(expand(container.path("args"), env));
     return List.copyOf(argv);

@@ -55,6 +55,18 @@ public interface ContainerRuntime extends AutoCloseable {
    */
   ExecSession exec(String containerId, List<String> command, boolean tty) throws IOException;
 
+  /**
+   * Attaches to a running container's own stdio (kubectl attach, kubectl run -i): its output from now on, on stdout
+   * and stderr (stdout alone with a terminal), and, when {@code stdin}, input to the container's stdin. The
+   * session's output ends, and its exit code completes with 0, when the container ends; closing the session
+   * leaves the container running. Stdin reaches the container only when its spec keeps stdin open.
+   *
+   * @throws ExecUnavailableException when this runtime cannot attach to the container at all
+   */
+  default ExecSession attach(String containerId, boolean stdin, boolean tty) throws IOException {
+    throw new ExecUnavailableException("the " + name() + " runtime cannot attach to containers");
+  }
+
   /** CPU and memory usage of a running container. */
   Optional<ContainerStats> stats(String containerId);
 

@@ -18,17 +18,32 @@ import java.util.Map;
  * @param runsToCompletion whether the container is meant to end by itself: an init container, or any container of a
  *     pod with restartPolicy Never or OnFailure. A runtime that runs the real command has no use for it; the sim
  *     runtime, which only models the command, ends such a container after {@code drover.sim.finish-after}.
+ * @param stdio whether the container keeps a stdin open and runs on a terminal, for attach; null reads as
+ *     {@link Stdio#NONE} (a record written before attach existed)
  */
 public record ContainerSpec(String id, String podUid, String podNamespace, String podName, String containerName,
     int attempt, String image, List<String> command, List<String> args, Map<String, String> env, String workingDir,
     String hostname, List<Mount> mounts, Resources resources, Security security, Path logFile, String netns,
-    boolean runsToCompletion) {
+    boolean runsToCompletion, Stdio stdio) {
 
   /** Command followed by args: what a runtime without images runs. */
   public List<String> argv() {
     List<String> argv = new java.util.ArrayList<>(command);
     argv.addAll(args);
     return List.copyOf(argv);
+  }
+
+  /** The container's stdin, stdinOnce and tty, never null. */
+  public Stdio attachable() {
+    return stdio == null ? Stdio.NONE : stdio;
+  }
+
+  /**
+   * The container's stdin, stdinOnce and tty as the pod spec says: stdin open for clients that attach (kubectl
+   * attach, kubectl run -i), closed for good when the first of them closes it when stdinOnce, and a terminal.
+   */
+  public record Stdio(boolean stdin, boolean stdinOnce, boolean tty) {
+    public static final Stdio NONE = new Stdio(false, false, false);
   }
 
   /** A host path visible at containerPath inside the container. */

@@ -161,8 +161,10 @@ class PodEnvironmentTest {
   }
 
   @Test
-  void containerWithoutCommandHasNoArgv() {
-    assertEquals(List.of(), Command.argv(yaml("{name: app, args: [x]}"), Map.of()));
+  void argsAloneAreTheArgvAndAContainerWithNeitherHasNone() {
+    assertEquals(List.of("sh", "-c", "echo hi"), Command.argv(yaml("{name: app, args: [sh, -c, echo $(G)]}"),
+        Map.of("G", "hi")));
+    assertEquals(List.of(), Command.argv(yaml("{name: app}"), Map.of()));
     assertTrue(Command.NEEDS_COMMAND_MESSAGE.contains("spec.containers[].command"));
   }
 }

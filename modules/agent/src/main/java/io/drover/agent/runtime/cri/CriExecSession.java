@@ -80,6 +80,8 @@ final class CriExecSession implements ExecSession {
   private static final int RESIZE_STREAM = 9;
 
   private final boolean tty;
+  /** Whether the request streams stdin (an attach without stdin has no stdin stream). */
+  private final boolean stdinOpen;
   private final Duration timeout;
   private final OutputBuffer stdout = new OutputBuffer();
   private final OutputBuffer stderr = new OutputBuffer();
@@ -89,22 +91,24 @@ final class CriExecSession implements ExecSession {
   private volatile Channel channel;
   private volatile boolean stdinClosed;
 
-  private CriExecSession(boolean tty, Duration timeout) {
+  private CriExecSession(boolean stdin, boolean tty, Duration timeout) {
+    this.stdinOpen = stdin;
     this.tty = tty;
     this.timeout = timeout;
   }
 
   /**
-   * Opens the streaming URL the runtime's Exec answered (an ExecRequest with stdin and stdout, and stderr unless
-   * {@code tty}: the server waits for exactly those streams).
+   * Opens the streaming URL the runtime's Exec or Attach answered (a request with stdout, stdin when {@code stdin},
+   * and stderr unless {@code tty}: the server waits for exactly those streams).
    */
-  static CriExecSession open(EventLoopGroup loop, String url, boolean tty, Duration timeout) throws IOException {
+  static CriExecSession open(EventLoopGroup loop, String url, boolean stdin, boolean tty, Duration timeout)
+      throws IOException {
     URI uri = URI.create(url);
     if (!"http".equals(uri.getScheme())) {
       throw new IOException("exec stream " + url + ": only plain http streaming servers are supported "
           + "(containerd: enable_tls_streaming = false, the default)");
     }
-    CriExecSession session = new CriExecSession(tty, timeout);
+    CriExecSession session = new CriExecSession(stdin, tty, timeout);
     int port = uri.getPort() < 0 ? 80 : uri.getPort();
     Bootstrap bootstrap = new Bootstrap().group(loop).channel(NioSocketChannel.class)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
@@ -147,6 +151,7 @@ final class CriExecSession implements ExecSession {
 
   @Override
   public OutputStream stdin() {
+    if (!stdinOpen) return OutputStream.nullOutputStream();
     return new OutputStream() {
       @Override
       public void write(int b) throws IOException {
@@ -229,7 +234,7 @@ final class CriExecSession implements ExecSession {
   /** After the upgrade: one SPDY stream per channel the Exec request asked for, error first (as Go's client). */
   private void openStreams(ChannelHandlerContext ctx) {
     openStream(ctx, ERROR_STREAM, "error");
-    openStream(ctx, STDIN_STREAM, "stdin");
+    if (stdinOpen) openStream(ctx, STDIN_STREAM, "stdin");
     openStream(ctx, STDOUT_STREAM, "stdout");
     if (tty) {
       openStream(ctx, RESIZE_STREAM, "resize");

@@ -19,6 +19,7 @@ import io.drover.agent.runtime.cri.v1.ContainerStatusRequest;
 import io.drover.agent.runtime.cri.v1.ContainerStatusResponse;
 import io.drover.agent.runtime.cri.v1.CreateContainerRequest;
 import io.drover.agent.runtime.cri.v1.DNSConfig;
+import io.drover.agent.runtime.cri.v1.AttachRequest;
 import io.drover.agent.runtime.cri.v1.ExecRequest;
 import io.drover.agent.runtime.cri.v1.ImageSpec;
 import io.drover.agent.runtime.cri.v1.ImageStatusRequest;
@@ -380,6 +381,7 @@ public final class CriRuntime implements ContainerRuntime, ImageStore, PodSandbo
         .putLabels(POD_NAME_LABEL, spec.podName()).putLabels(POD_NAMESPACE_LABEL, spec.podNamespace())
         .putLabels(CONTAINER_NAME_LABEL, spec.containerName())
         .setLogPath(logDirectory.relativize(spec.logFile().toAbsolutePath()).toString())
+        .setStdin(spec.attachable().stdin()).setStdinOnce(spec.attachable().stdinOnce()).setTty(spec.attachable().tty())
         .setLinux(LinuxContainerConfig.newBuilder().setResources(resources).setSecurityContext(security));
     spec.env().forEach((k, v) -> config.addEnvs(KeyValue.newBuilder().setKey(k).setValue(v)));
     for (ContainerSpec.Mount mount : spec.mounts()) {
@@ -488,7 +490,20 @@ public final class CriRuntime implements ContainerRuntime, ImageStore, PodSandbo
     } catch (StatusRuntimeException e) {
       throw new IOException(describe(e), e);
     }
-    return CriExecSession.open(streams, url, tty, callTimeout);
+    return CriExecSession.open(streams, url, true, tty, callTimeout);
+  }
+
+  /** CRI Attach, then the same streaming protocol as exec; {@code tty} must be the container's. */
+  @Override
+  public ExecSession attach(String containerId, boolean stdin, boolean tty) throws IOException {
+    String url;
+    try {
+      url = client.runtime(callTimeout).attach(AttachRequest.newBuilder().setContainerId(containerId)
+          .setStdin(stdin).setTty(tty).setStdout(true).setStderr(!tty).build()).getUrl();
+    } catch (StatusRuntimeException e) {
+      throw new IOException(describe(e), e);
+    }
+    return CriExecSession.open(streams, url, stdin, tty, callTimeout);
   }
 
   @Override

@@ -186,6 +186,20 @@ public final class ProcessRuntime implements ContainerRuntime {
     return new ProcessExecSession(builder.start(), tty);
   }
 
+  /** Attaches to the container's stdio through its shim's FIFOs and its log (see {@link ProcessAttachSession}). */
+  @Override
+  public ExecSession attach(String containerId, boolean stdin, boolean tty) throws IOException {
+    ContainerDir container = container(containerId);
+    Optional<ContainerState> state = state(containerId);
+    if (state.isEmpty() || !state.get().running()) throw new IOException("container " + containerId + " is not running");
+    ContainerSpec spec = container.record().spec();
+    ContainerSpec.Stdio stdio = spec.attachable();
+    return new ProcessAttachSession(containerId, spec.logFile(),
+        stdin && stdio.stdin() ? container.dir.resolve("stdin") : null,
+        stdio.tty() ? container.dir.resolve("resize") : null, stdio.tty(),
+        () -> state(containerId).map(ContainerState::running).orElse(false));
+  }
+
   @Override
   public Optional<ContainerStats> stats(String containerId) {
     Optional<ContainerState> state = state(containerId);

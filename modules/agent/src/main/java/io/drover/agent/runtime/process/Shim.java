@@ -98,6 +98,10 @@ final class Shim {
     for (Map.Entry<String, String> e : spec.env().entrySet()) args.addAll(List.of("-e", e.getKey() + "=" + e.getValue()));
     for (Path cgroup : cgroupDirs) args.addAll(List.of("-c", cgroup.toString()));
     if (oomEvents != null) args.addAll(List.of("-o", oomEvents.toString()));
+    ContainerSpec.Stdio stdio = spec.attachable();
+    if (stdio.stdin()) args.add("-i");
+    if (stdio.stdinOnce()) args.add("-I");
+    if (stdio.tty()) args.add("-t");
     args.add("--");
     args.addAll(spec.argv());
     return args;

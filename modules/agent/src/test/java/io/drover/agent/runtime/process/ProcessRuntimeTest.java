@@ -184,7 +184,7 @@ final class ProcessRuntimeTest {
     ContainerSpec spec = new ContainerSpec(plain.id(), plain.podUid(), plain.podNamespace(), plain.podName(),
         plain.containerName(), plain.attempt(), "", plain.command(), List.of(), plain.env(), plain.workingDir(),
         plain.hostname(), List.of(new ContainerSpec.Mount(volume, rw, false), new ContainerSpec.Mount(volume, ro, true)),
-        plain.resources(), ContainerSpec.Security.NONE, plain.logFile(), null, false);
+        plain.resources(), ContainerSpec.Security.NONE, plain.logFile(), null, false, null);
     start(spec);
     awaitExit(spec.id());
     assertEquals(List.of("hi from the host", "ro-refused", "rw-ok"), stdout(spec));
@@ -230,6 +230,76 @@ final class ProcessRuntimeTest {
       awaitOutput(exec, out, "40 100");
       assertEquals(4, exec.exitCode().toCompletableFuture().get(20, TimeUnit.SECONDS));
     }
+  }
+
+  @Test
+  @Timeout(30)
+  void attachSendsTheClientsInputToAStdinOnceContainerAndItsOutputBack() throws Exception {
+    ContainerSpec spec = withStdio(spec("attach", "sh", "-c",
+        "echo before-attach; read first; echo \"out $first\"; echo \"err $first\" >&2; cat; echo after-eof"),
+        new ContainerSpec.Stdio(true, true, false));
+    start(spec);
+    // Output from before the attach is the log's, not the session's.
+    assertTrue(Polling.until(() -> {
+      try {
+        return stdout(spec).contains("before-attach");
+      } catch (IOException e) {
+        return false;
+      }
+    }, WAIT), "the container started");
+    try (ExecSession attach = runtime.attach(spec.id(), true, false)) {
+      attach.stdin().write("hello\nrest\n".getBytes(StandardCharsets.UTF_8));
+      attach.stdin().close(); // stdinOnce: the container's cat reads the end of its input
+      String out = new String(attach.stdout().readAllBytes(), StandardCharsets.UTF_8);
+      String err = new String(attach.stderr().readAllBytes(), StandardCharsets.UTF_8);
+      assertEquals("out hello\nrest\nafter-eof\n", out);
+      assertEquals("err hello\n", err);
+      assertEquals(0, attach.exitCode().toCompletableFuture().get(20, TimeUnit.SECONDS));
+    }
+    assertEquals(0, awaitExit(spec.id()).exitCode());
+  }
+
+  @Test
+  @Timeout(30)
+  void attachWithoutStdinOnceLeavesTheInputOpenForTheNextClient() throws Exception {
+    ContainerSpec spec = withStdio(spec("reattach", "sh", "-c", "while read line; do echo \"got $line\"; done"),
+        new ContainerSpec.Stdio(true, false, false));
+    start(spec);
+    for (String line : List.of("one", "two")) {
+      try (ExecSession attach = runtime.attach(spec.id(), true, false)) {
+        attach.stdin().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        attach.stdin().flush();
+        StringBuilder out = new StringBuilder();
+        awaitOutput(attach, out, "got " + line);
+      }
+    }
+    assertTrue(runtime.state(spec.id()).orElseThrow().running(), "detaching leaves the container running");
+  }
+
+  @Test
+  @Timeout(30)
+  void attachToATtyContainerGetsItsTerminalAndSetsItsSize() throws Exception {
+    ContainerSpec spec = withStdio(spec("ttyattach", "sh", "-c", "read line; tty; stty size; echo \"got $line\""),
+        new ContainerSpec.Stdio(true, true, true));
+    start(spec);
+    try (ExecSession attach = runtime.attach(spec.id(), true, true)) {
+      attach.resize(120, 33);
+      attach.stdin().write("go\n".getBytes(StandardCharsets.UTF_8));
+      attach.stdin().flush();
+      String out = new String(attach.stdout().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(out.contains("/dev/pts/"), out);
+      assertTrue(out.contains("33 120"), out);
+      assertTrue(out.contains("got go"), out);
+      assertEquals("", new String(attach.stderr().readAllBytes(), StandardCharsets.UTF_8), "a terminal has one stream");
+    }
+  }
+
+  @Test
+  void attachToAStoppedContainerIsRefused() throws Exception {
+    ContainerSpec spec = spec("attachgone", "true");
+    start(spec);
+    awaitExit(spec.id());
+    assertThrows(IOException.class, () -> runtime.attach(spec.id(), true, false));
   }
 
   @Test
@@ -396,13 +466,19 @@ final class ProcessRuntimeTest {
     env.put("FOO", "bar");
     return new ContainerSpec(id, "uid-" + name, "default", "pod-" + name, name, 0, "", List.of(command), List.of(),
         env, tmp.toString(), "host-" + name, List.of(), ContainerSpec.Resources.NONE, ContainerSpec.Security.NONE,
-        tmp.resolve(name + ".log"), null, false);
+        tmp.resolve(name + ".log"), null, false, null);
+  }
+
+  private static ContainerSpec withStdio(ContainerSpec s, ContainerSpec.Stdio stdio) {
+    return new ContainerSpec(s.id(), s.podUid(), s.podNamespace(), s.podName(), s.containerName(), s.attempt(),
+        s.image(), s.command(), s.args(), s.env(), s.workingDir(), s.hostname(), s.mounts(), s.resources(),
+        s.security(), s.logFile(), s.netns(), s.runsToCompletion(), stdio);
   }
 
   private static ContainerSpec withResources(ContainerSpec s, ContainerSpec.Resources resources) {
     return new ContainerSpec(s.id(), s.podUid(), s.podNamespace(), s.podName(), s.containerName(), s.attempt(),
         s.image(), s.command(), s.args(), s.env(), s.workingDir(), s.hostname(), s.mounts(), resources, s.security(),
-        s.logFile(), s.netns(), s.runsToCompletion());
+        s.logFile(), s.netns(), s.runsToCompletion(), s.stdio());
   }
 
   private ContainerState start(ContainerSpec spec) throws IOException {

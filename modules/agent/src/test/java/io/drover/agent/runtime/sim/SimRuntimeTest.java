@@ -221,13 +221,14 @@ final class SimRuntimeTest {
   private ContainerSpec spec(String name, boolean runsToCompletion, String... command) {
     return new ContainerSpec("uid-" + name + "_" + name + "_0", "uid-" + name, "default", "pod-" + name, name, 0,
         "", List.of(command), List.of(), Map.of(), "", "pod-" + name, List.of(), ContainerSpec.Resources.NONE,
-        ContainerSpec.Security.NONE, tmp.resolve(name).resolve("0.log"), null, runsToCompletion);
+        ContainerSpec.Security.NONE, tmp.resolve(name).resolve("0.log"), null, runsToCompletion, null);
   }
 
   private static ContainerSpec withMemoryLimit(ContainerSpec s, long bytes) {
     return new ContainerSpec(s.id(), s.podUid(), s.podNamespace(), s.podName(), s.containerName(), s.attempt(),
         s.image(), s.command(), s.args(), s.env(), s.workingDir(), s.hostname(), s.mounts(),
-        new ContainerSpec.Resources(bytes, null, null), s.security(), s.logFile(), s.netns(), s.runsToCompletion());
+        new ContainerSpec.Resources(bytes, null, null), s.security(), s.logFile(), s.netns(), s.runsToCompletion(),
+        s.stdio());
   }
 
   private void assertExitsAtOnce(ContainerSpec spec, int code, String reason) throws IOException {
