@@ -57,9 +57,13 @@ final class JournalTail implements Runnable {
   private final Target target;
   private final CompletableFuture<Void> caughtUp = new CompletableFuture<>();
   /** The first ordering still missing (-1: none), since when (System.nanoTime) and in how many polls. */
-  private long gapAt = -1;
-  private long gapSince;
-  private long gapPolls;
+  private volatile long gapAt = -1;
+  private volatile long gapSince;
+  private volatile long gapPolls;
+  /** When the last poll ended (System.nanoTime), for {@link #describe}. */
+  private volatile long lastPollEnded;
+  /** The position the last poll reached, for {@link #describe} (which must not wait for the store's monitor). */
+  private volatile long lastPosition;
   private final long minGapPolls;
   private final Object wake = new Object();
   private boolean poked;
@@ -110,6 +114,19 @@ final class JournalTail implements Runnable {
     return caughtUp;
   }
 
+  /** Where the tail is and what it waits for, for a log line when a writer's wait for its event timed out. */
+  String describe() {
+    long now = System.nanoTime();
+    Thread running = thread;
+    long gap = gapAt;
+    return "position " + lastPosition + ", last poll ended " + (now - lastPollEnded) / 1_000_000 + " ms ago"
+        + (gap < 0 ? ", no gap" : ", waiting for ordering " + gap + " for " + (now - gapSince) / 1_000_000 + " ms and "
+            + gapPolls + " polls (of " + minGapPolls + ")")
+        + ", thread " + (running == null ? "not started" : running.getState() + " at "
+            + java.util.Arrays.stream(running.getStackTrace()).limit(4).map(String::valueOf)
+                .collect(java.util.stream.Collectors.joining(" < ")));
+  }
+
   /** Polls at once (a write of this member just completed and waits to see its event). */
   void poke() {
     synchronized (wake) {
@@ -133,6 +150,7 @@ final class JournalTail implements Runnable {
         int applied;
         do {
           applied = poll(connection);
+          lastPollEnded = System.nanoTime();
         } while (applied == batchSize && !stopped); // more to read: no pause between full batches
         if (!caughtUp.isDone()) caughtUp.complete(null);
         backoff = 200;
@@ -166,6 +184,7 @@ final class JournalTail implements Runnable {
         }
       }
     }
+    lastPosition = position;
     return rows;
   }
 

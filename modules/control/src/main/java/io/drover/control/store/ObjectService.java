@@ -436,6 +436,9 @@ public final class ObjectService {
     return stage.toCompletableFuture().copy().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
         .exceptionally(error -> {
           if (unwrapCause(error) instanceof TimeoutException) {
+            // Rare and never explained yet (once in CI, with no warning of the tail): say where the read side was.
+            org.slf4j.LoggerFactory.getLogger(ObjectService.class).warn("a write was not visible within {}: {}",
+                timeout, store.describeReadSide());
             throw ApiException.timeout("the write was not visible within " + timeout.toSeconds() + "s");
           }
           throw error instanceof CompletionException c ? c : new CompletionException(error);

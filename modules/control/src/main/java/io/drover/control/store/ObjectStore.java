@@ -126,6 +126,13 @@ public final class ObjectStore {
     if (current != null) current.poke();
   }
 
+  /** The read side's state, for a log line when a writer waited too long for its event. */
+  public String describeReadSide() {
+    JournalTail current = tail;
+    // Without this monitor: a read side stuck behind it must still be described.
+    return "journal tail: " + (current == null ? "none" : current.describe());
+  }
+
   public CompletionStage<Done> ready() {
     return ready;
   }

@@ -123,6 +123,9 @@ class JournalTailTest {
     assertEquals(List.of("1:Object|k1@1:one"), applied);
     tail.poll(connection);
     assertEquals(1, applied.size(), "still waiting for 2");
+    String waiting = tail.describe(); // what a writer that timed out logs
+    assertTrue(waiting.startsWith("position 1, ") && waiting.contains("waiting for ordering 2 for ")
+        && waiting.contains(" and 2 polls (of 1000)") && waiting.contains("thread not started"), waiting);
     insert(2, "Object|k2", 1, "two");
     tail.poll(connection);
     assertEquals(List.of("1:Object|k1@1:one", "2:Object|k2@1:two", "3:Object|k3@1:three"), applied);
