@@ -46,5 +46,25 @@ k run cri-hog --image="$IMAGE" --restart=Never \
 until [ "$(k get pod cri-hog -o jsonpath='{.status.phase}')" = Failed ]; do sleep 1; done
 k get pod cri-hog -o jsonpath='{.status.containerStatuses[0].state.terminated.reason}'; echo
 
-k delete pod cri-missing cri-hog --now
+echo "== kubectl run -i: the container reads kubectl's stdin (CRI Attach); the pod is deleted after"
+echo "typed into kubectl" | k run cri-asker -i --rm --restart=Never --image="$IMAGE" -- sh -c 'read x; echo "read: $x"'
+
+echo "== a securityContext as PodSecurity's restricted level asks, applied by the runtime"
+k apply -f - <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: cri-locked}
+spec:
+  restartPolicy: Never
+  securityContext: {runAsUser: 1000, seccompProfile: {type: RuntimeDefault}}
+  containers:
+  - name: main
+    image: "$IMAGE"
+    command: [sh, -c, "id -u; grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status"]
+    securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
+YAML
+until [ "$(k get pod cri-locked -o jsonpath='{.status.phase}')" = Succeeded ]; do sleep 1; done
+k logs cri-locked                                    # 1000, CapEff 0, NoNewPrivs 1, Seccomp 2
+
+k delete pod cri-missing cri-hog cri-locked --now
 k delete deployment cri-web

@@ -488,7 +488,13 @@ final class PodRun {
         ? io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(
             new io.fabric8.kubernetes.api.model.Quantity(limits.get("cpu").asText()))
             .multiply(java.math.BigDecimal.valueOf(1000)).longValue() : null;
-    return new ContainerSpec.Resources(memory, cpu, null);
+    // Without a cpu request a limit is the request too, as API defaulting makes it.
+    JsonNode requested = container.path("resources").path("requests").path("cpu");
+    Long request = requested.isMissingNode() || requested.isNull() ? cpu
+        : Long.valueOf(io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(
+            new io.fabric8.kubernetes.api.model.Quantity(requested.asText()))
+            .multiply(java.math.BigDecimal.valueOf(1000)).longValue());
+    return new ContainerSpec.Resources(memory, cpu, null, request);
   }
 
   /** The container's stdin, stdinOnce and tty, for attach. stdinOnce means nothing without stdin, as in kubelet. */
@@ -498,7 +504,12 @@ final class PodRun {
         container.path("tty").asBoolean(false));
   }
 
-  /** The container's securityContext over the pod's (runAsUser, runAsGroup), as kubelet merges them. */
+  /** Where Localhost seccomp profiles are, as kubelet's --seccomp-profile-root. */
+  static final String SECCOMP_PROFILE_ROOT = "/var/lib/kubelet/seccomp";
+
+  /**
+   * The container's securityContext over the pod's (runAsUser, runAsGroup, seccompProfile), as kubelet merges them.
+   */
   static ContainerSpec.Security security(ObjectNode pod, JsonNode container) {
     JsonNode podContext = pod.path("spec").path("securityContext");
     JsonNode context = container.path("securityContext");
@@ -506,8 +517,26 @@ final class PodRun {
         : podContext.hasNonNull("runAsUser") ? Long.valueOf(podContext.get("runAsUser").asLong()) : null;
     Long group = context.hasNonNull("runAsGroup") ? Long.valueOf(context.get("runAsGroup").asLong())
         : podContext.hasNonNull("runAsGroup") ? Long.valueOf(podContext.get("runAsGroup").asLong()) : null;
-    return new ContainerSpec.Security(user, group, context.path("privileged").asBoolean(false),
-        context.path("readOnlyRootFilesystem").asBoolean(false));
+    boolean privileged = context.path("privileged").asBoolean(false);
+    JsonNode profile = context.path("seccompProfile").isObject() ? context.path("seccompProfile")
+        : podContext.path("seccompProfile");
+    String type = profile.path("type").asText("Unconfined");
+    ContainerSpec.Seccomp seccomp = switch (type) {
+      case "RuntimeDefault" -> new ContainerSpec.Seccomp(type, null);
+      case "Localhost" -> new ContainerSpec.Seccomp(type,
+          java.nio.file.Path.of(SECCOMP_PROFILE_ROOT).resolve(profile.path("localhostProfile").asText("")).toString());
+      default -> null;
+    };
+    java.util.function.Function<String, List<String>> names = field -> {
+      List<String> list = new ArrayList<>();
+      context.path("capabilities").path(field).forEach(c -> list.add(c.asText()));
+      return List.copyOf(list);
+    };
+    // kubelet's AddNoNewPrivileges: only an explicit allowPrivilegeEscalation false, never for a privileged one.
+    boolean noNewPrivileges = !privileged && context.has("allowPrivilegeEscalation")
+        && !context.path("allowPrivilegeEscalation").asBoolean(true);
+    return new ContainerSpec.Security(user, group, privileged, context.path("readOnlyRootFilesystem").asBoolean(false),
+        names.apply("add"), names.apply("drop"), noNewPrivileges, privileged ? null : seccomp);
   }
 
   private static JsonNode container(ObjectNode pod, String name) {

@@ -2,6 +2,7 @@ package io.drover.server;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drover.agent.runtime.cri.LocalContainerd;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -418,6 +420,51 @@ class CriRuntimeTest {
     assertEquals("OOMKilled", jsonpath("hog", ".status.containerStatuses[0].state.terminated.reason"));
     assertEquals("137", jsonpath("hog", ".status.containerStatuses[0].state.terminated.exitCode"));
     delete("hog");
+  }
+
+  @Test
+  void capabilitiesNoNewPrivilegesSeccompAndTheCpuRequestReachTheContainer() {
+    // What PodSecurity's restricted level asks for is applied, not only admitted; the status file shows it.
+    String show = "grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status; "
+        + "cat /sys/fs/cgroup/cpu/cpu.shares /sys/fs/cgroup/cpu,cpuacct/cpu.shares 2>/dev/null; true";
+    apply("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: locked}
+        spec:
+          restartPolicy: Never
+          securityContext: {seccompProfile: {type: RuntimeDefault}}
+          containers:
+          - name: main
+            image: "%s"
+            command: [sh, -c, "%s"]
+            resources: {requests: {cpu: 250m}}
+            securityContext:
+              allowPrivilegeEscalation: false
+              capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: plain}
+        spec:
+          restartPolicy: Never
+          containers:
+          - {name: main, image: "%s", command: [sh, -c, "%s"]}
+        """.formatted(image("busybox"), show, image("busybox"), show));
+    for (String pod : List.of("locked", "plain")) {
+      Polling.await(() -> jsonpath(pod, ".status.phase").equals("Succeeded"), DEADLINE, pod + " to succeed");
+    }
+    String locked = kubectl.run("logs", "locked").assertOk().stdout();
+    assertTrue(locked.contains("CapEff:\t0000000000000400"), "only NET_BIND_SERVICE (bit 10): " + locked);
+    assertTrue(locked.contains("NoNewPrivs:\t1"), locked);
+    assertTrue(locked.contains("Seccomp:\t2"), "a filter, the runtime's default profile: " + locked);
+    assertTrue(locked.lines().anyMatch(l -> l.equals("256")), "250m is 256 cpu shares: " + locked);
+    String plain = kubectl.run("logs", "plain").assertOk().stdout();
+    assertTrue(plain.contains("NoNewPrivs:\t0") && plain.contains("Seccomp:\t0"), plain);
+    assertFalse(plain.contains("CapEff:\t0000000000000400"), "the runtime's default capabilities: " + plain);
+    assertTrue(plain.lines().anyMatch(l -> l.equals("2")), "BestEffort gets kubelet's minimum of 2 shares: " + plain);
+    delete("locked");
+    delete("plain");
   }
 
   @Test

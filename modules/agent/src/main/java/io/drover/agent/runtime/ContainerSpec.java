@@ -49,13 +49,41 @@ public record ContainerSpec(String id, String podUid, String podNamespace, Strin
   /** A host path visible at containerPath inside the container. */
   public record Mount(Path hostPath, String containerPath, boolean readOnly) {}
 
-  /** Limits to enforce; null means none. cpuMillis 500 = half a core. */
-  public record Resources(Long memoryLimitBytes, Long cpuLimitMillis, Long pidsLimit) {
-    public static final Resources NONE = new Resources(null, null, null);
+  /**
+   * Limits to enforce (null means none; cpuMillis 500 = half a core), and the cpu request, which sets the
+   * container's share of the CPU under contention (null: none, a BestEffort container).
+   */
+  public record Resources(Long memoryLimitBytes, Long cpuLimitMillis, Long pidsLimit, Long cpuRequestMillis) {
+    public static final Resources NONE = new Resources(null, null, null, null);
+
+    public Resources(Long memoryLimitBytes, Long cpuLimitMillis, Long pidsLimit) {
+      this(memoryLimitBytes, cpuLimitMillis, pidsLimit, null);
+    }
+
+    /**
+     * The cpu request as cgroup v1 cpu shares, kubelet's MilliCPUToShares: 1024 per core, at least 2 (also without
+     * a request), at most 262144.
+     */
+    public long cpuShares() {
+      if (cpuRequestMillis == null || cpuRequestMillis <= 0) return 2;
+      return Math.max(2, Math.min(262_144, cpuRequestMillis * 1024 / 1000));
+    }
   }
 
-  /** The container's securityContext as a runtime applies it; null ids mean the image's user. */
-  public record Security(Long runAsUser, Long runAsGroup, boolean privileged, boolean readOnlyRootFilesystem) {
+  /**
+   * The container's securityContext as a runtime applies it: null ids mean the image's user; capabilities as the
+   * pod names them ({@code NET_ADMIN}, {@code ALL}); noNewPrivileges from allowPrivilegeEscalation false; the
+   * seccomp profile, null for Unconfined (kubelet's default).
+   */
+  public record Security(Long runAsUser, Long runAsGroup, boolean privileged, boolean readOnlyRootFilesystem,
+      List<String> addCapabilities, List<String> dropCapabilities, boolean noNewPrivileges, Seccomp seccomp) {
     public static final Security NONE = new Security(null, null, false, false);
+
+    public Security(Long runAsUser, Long runAsGroup, boolean privileged, boolean readOnlyRootFilesystem) {
+      this(runAsUser, runAsGroup, privileged, readOnlyRootFilesystem, List.of(), List.of(), false, null);
+    }
   }
+
+  /** A seccomp profile: RuntimeDefault, or Localhost with the profile's file (an absolute path). */
+  public record Seccomp(String type, String localhostProfile) {}
 }

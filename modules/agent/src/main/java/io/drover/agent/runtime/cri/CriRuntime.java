@@ -20,6 +20,8 @@ import io.drover.agent.runtime.cri.v1.ContainerStatusResponse;
 import io.drover.agent.runtime.cri.v1.CreateContainerRequest;
 import io.drover.agent.runtime.cri.v1.DNSConfig;
 import io.drover.agent.runtime.cri.v1.AttachRequest;
+import io.drover.agent.runtime.cri.v1.Capability;
+import io.drover.agent.runtime.cri.v1.SecurityProfile;
 import io.drover.agent.runtime.cri.v1.ExecRequest;
 import io.drover.agent.runtime.cri.v1.ImageSpec;
 import io.drover.agent.runtime.cri.v1.ImageStatusRequest;
@@ -358,6 +360,7 @@ public final class CriRuntime implements ContainerRuntime, ImageStore, PodSandbo
     LinuxContainerResources.Builder resources = LinuxContainerResources.newBuilder();
     ContainerSpec.Resources limits = spec.resources();
     if (limits.memoryLimitBytes() != null) resources.setMemoryLimitInBytes(limits.memoryLimitBytes());
+    resources.setCpuShares(limits.cpuShares());
     if (limits.cpuLimitMillis() != null) {
       resources.setCpuPeriod(CPU_PERIOD_MICROS).setCpuQuota(Math.max(1000, limits.cpuLimitMillis() * 100));
     }
@@ -372,6 +375,19 @@ public final class CriRuntime implements ContainerRuntime, ImageStore, PodSandbo
     if (spec.security().runAsGroup() != null) {
       security.setRunAsGroup(Int64Value.newBuilder().setValue(spec.security().runAsGroup()));
     }
+    ContainerSpec.Security wanted = spec.security();
+    if (!wanted.addCapabilities().isEmpty() || !wanted.dropCapabilities().isEmpty()) {
+      security.setCapabilities(Capability.newBuilder().addAllAddCapabilities(wanted.addCapabilities())
+          .addAllDropCapabilities(wanted.dropCapabilities()));
+    }
+    security.setNoNewPrivs(wanted.noNewPrivileges());
+    ContainerSpec.Seccomp seccomp = wanted.seccomp();
+    security.setSeccomp(seccomp == null
+        ? SecurityProfile.newBuilder().setProfileType(SecurityProfile.ProfileType.Unconfined)
+        : seccomp.type().equals("Localhost")
+            ? SecurityProfile.newBuilder().setProfileType(SecurityProfile.ProfileType.Localhost)
+                .setLocalhostRef(seccomp.localhostProfile())
+            : SecurityProfile.newBuilder().setProfileType(SecurityProfile.ProfileType.RuntimeDefault));
     ContainerConfig.Builder config = ContainerConfig.newBuilder()
         .setMetadata(ContainerMetadata.newBuilder().setName(spec.containerName()).setAttempt(spec.attempt()))
         .setImage(ImageSpec.newBuilder().setImage(spec.image()))

@@ -69,6 +69,7 @@ final class CgroupV1 implements Cgroups {
       Cgroups.write(dir.resolve("cpu.cfs_period_us"), CPU_PERIOD_MICROS);
       Cgroups.write(dir.resolve("cpu.cfs_quota_us"), Cgroups.cpuQuotaMicros(limits.cpuLimitMillis()));
     }
+    if (cpu != null) Cgroups.write(cpu.resolve(containerId).resolve("cpu.shares"), limits.cpuShares());
     if (limits.pidsLimit() != null && pids != null) {
       Cgroups.write(pids.resolve(containerId).resolve("pids.max"), limits.pidsLimit());
     }

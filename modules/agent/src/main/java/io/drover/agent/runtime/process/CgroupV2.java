@@ -52,6 +52,7 @@ final class CgroupV2 implements Cgroups {
       writeIfPresent(dir.resolve("cpu.max"), Cgroups.cpuQuotaMicros(limits.cpuLimitMillis()) + " "
           + CPU_PERIOD_MICROS);
     }
+    writeIfPresent(dir.resolve("cpu.weight"), Cgroups.cpuWeight(limits.cpuShares()));
     if (limits.pidsLimit() != null) writeIfPresent(dir.resolve("pids.max"), limits.pidsLimit());
     return List.of(dir);
   }

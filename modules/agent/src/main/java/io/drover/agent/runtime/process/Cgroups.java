@@ -46,6 +46,11 @@ interface Cgroups {
   }
 
   /** CPU quota per period of 100 ms for a limit in millicores (500 = half a core); at least the kernel's 1 ms. */
+  /** cgroup v2's cpu.weight (1 to 10000) for cgroup v1 cpu shares, as runc converts them. */
+  static long cpuWeight(long shares) {
+    return 1 + ((shares - 2) * 9999) / 262_142;
+  }
+
   static long cpuQuotaMicros(long cpuMillis) {
     return Math.max(1000, cpuMillis * CPU_PERIOD_MICROS / 1000);
   }

@@ -365,7 +365,8 @@ final class ProcessRuntimeTest {
   @Test
   void resourceLimitsAreAppliedToTheContainersCgroup() throws Exception {
     assumeTrue(runtime.isolation().cgroups(), "no cgroups here: " + runtime.isolation());
-    ContainerSpec spec = withResources(spec("limits", "sleep", "300"), new ContainerSpec.Resources(64L << 20, 500L, 50L));
+    ContainerSpec spec = withResources(spec("limits", "sleep", "300"),
+        new ContainerSpec.Resources(64L << 20, 500L, 50L, 250L));
     ContainerState state = start(spec);
     List<Path> dirs = runtime.cgroupDirs(spec.id());
     String cgroupsOfPid = Files.readString(Path.of("/proc", Long.toString(state.pid()), "cgroup"));
@@ -375,7 +376,7 @@ final class ProcessRuntimeTest {
       try (var list = Files.list(dir)) {
         for (Path f : list.toList()) {
           String name = f.getFileName().toString();
-          if (name.matches("memory\\.(max|limit_in_bytes)|cpu\\.(max|cfs_quota_us)|pids\\.max")) {
+          if (name.matches("memory\\.(max|limit_in_bytes)|cpu\\.(max|cfs_quota_us|shares|weight)|pids\\.max")) {
             files.put(name, Files.readString(f).trim());
           }
         }
@@ -387,10 +388,12 @@ final class ProcessRuntimeTest {
           + execCgroups);
     }
     if (files.containsKey("memory.max")) {
-      assertEquals(Map.of("memory.max", "67108864", "cpu.max", "50000 100000", "pids.max", "50"), files);
-    } else {
-      assertEquals(Map.of("memory.limit_in_bytes", "67108864", "cpu.cfs_quota_us", "50000", "pids.max", "50"),
+      // The 250m request: 256 shares, as weight 1 + (256 - 2) * 9999 / 262142 = 10.
+      assertEquals(Map.of("memory.max", "67108864", "cpu.max", "50000 100000", "cpu.weight", "10", "pids.max", "50"),
           files);
+    } else {
+      assertEquals(Map.of("memory.limit_in_bytes", "67108864", "cpu.cfs_quota_us", "50000", "cpu.shares", "256",
+          "pids.max", "50"), files);
     }
   }
 
