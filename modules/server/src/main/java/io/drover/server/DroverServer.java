@@ -321,6 +321,16 @@ public final class DroverServer implements AutoCloseable {
     try {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      // Seen once in CI (ArteryTlsTest, the joining member) and never since: say what every thread was doing.
+      StringBuilder threads = new StringBuilder();
+      Thread.getAllStackTraces().forEach((thread, stack) -> {
+        threads.append('\n').append(thread.getName()).append(' ').append(thread.getState());
+        for (int i = 0; i < Math.min(stack.length, 15); i++) threads.append("\n    at ").append(stack[i]);
+      });
+      org.slf4j.LoggerFactory.getLogger(DroverServer.class).error(
+          "the member did not terminate within 60 s; its threads:{}", threads);
+      throw e;
     } finally {
       stopContainers(); // after the agent is gone, so nothing restarts them
     }
