@@ -1,6 +1,7 @@
 package io.drover.agent.runtime.cri;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.drover.agent.runtime.ChunkStream;
 import io.drover.agent.runtime.ExecSession;
 import io.drover.api.Json;
 import io.netty.bootstrap.Bootstrap;
@@ -45,9 +46,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A command running in a CRI container, through the runtime's streaming server: CRI's Exec answers a URL, which
@@ -83,8 +82,9 @@ final class CriExecSession implements ExecSession {
   /** Whether the request streams stdin (an attach without stdin has no stdin stream). */
   private final boolean stdinOpen;
   private final Duration timeout;
-  private final OutputBuffer stdout = new OutputBuffer();
-  private final OutputBuffer stderr = new OutputBuffer();
+  /** Each output stream's bytes as they arrive; reading them down to RESUME_READING_AT resumes the connection. */
+  private final ChunkStream stdout = new ChunkStream(this::resumeReadingBelow);
+  private final ChunkStream stderr = new ChunkStream(this::resumeReadingBelow);
   private final ByteArrayOutputStream errorStream = new ByteArrayOutputStream();
   private final CompletableFuture<Void> upgraded = new CompletableFuture<>();
   private final CompletableFuture<Integer> exitCode = new CompletableFuture<>();
@@ -408,65 +408,8 @@ final class CriExecSession implements ExecSession {
     }
   }
 
-  /** One output stream's bytes as they arrive; an ended stream ignores what comes after. */
-  private final class OutputBuffer extends InputStream {
-    private final LinkedBlockingQueue<byte[]> chunks = new LinkedBlockingQueue<>();
-    private final AtomicLong queued = new AtomicLong();
-    private volatile boolean closedByServer;
-    private byte[] current = new byte[0];
-    private int position;
-    private boolean ended;
-
-    /** Adds a chunk; {@code last} ends the stream after it. */
-    synchronized void offer(byte[] chunk, boolean last) {
-      if (closedByServer) return;
-      if (chunk.length > 0) {
-        queued.addAndGet(chunk.length);
-        chunks.add(chunk);
-      }
-      if (last) {
-        closedByServer = true;
-        chunks.add(END);
-      }
-    }
-
-    long queued() {
-      return queued.get();
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      int n = read(one, 0, 1);
-      return n < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (len == 0) return 0;
-      while (position >= current.length) {
-        if (ended) return -1;
-        try {
-          current = chunks.take();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IOException("interrupted", e);
-        }
-        position = 0;
-        if (current.length == 0) {
-          ended = true;
-          return -1;
-        }
-        if (queued.addAndGet(-current.length) < RESUME_READING_AT) resumeReading();
-      }
-      int n = Math.min(len, current.length - position);
-      System.arraycopy(current, position, b, off, n);
-      position += n;
-      return n;
-    }
-  }
-
-  private void resumeReading() {
+  private void resumeReadingBelow(long stillQueued) {
+    if (stillQueued >= RESUME_READING_AT) return;
     Channel ch = channel;
     if (ch != null && !ch.config().isAutoRead()) {
       ch.config().setAutoRead(true);

@@ -1,5 +1,6 @@
 package io.drover.agent.runtime.process;
 
+import io.drover.agent.runtime.ChunkStream;
 import io.drover.agent.runtime.ExecSession;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,8 +11,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
@@ -24,8 +24,8 @@ import java.util.function.BooleanSupplier;
  */
 final class ProcessAttachSession implements ExecSession {
   private static final long POLL_MILLIS = 50;
-  /** Chunks of output held for a client that reads slower than the container writes (each at most 1 MiB). */
-  private static final int QUEUED_CHUNKS = 16;
+  /** Output held for a client that reads slower than the container writes; beyond it the follower waits. */
+  private static final long QUEUED_BYTES = 1 << 20;
 
   private final boolean tty;
   private final OutputStream stdin;
@@ -82,8 +82,13 @@ final class ProcessAttachSession implements ExecSession {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt(); // closed
     } finally {
-      stdout.end(closed);
-      stderr.end(closed);
+      for (ChunkStream stream : List.of(stdout, stderr)) {
+        if (closed) {
+          stream.abort(); // the client is gone and may have stopped reading
+        } else {
+          stream.offer(new byte[0], true);
+        }
+      }
       ended.complete(0);
     }
   }
@@ -98,8 +103,8 @@ final class ProcessAttachSession implements ExecSession {
       copyEntry(bytes, start, i, out, err);
       start = i + 1;
     }
-    stdout.offer(out.toByteArray());
-    stderr.offer(err.toByteArray());
+    stdout.put(out.toByteArray(), QUEUED_BYTES);
+    stderr.put(err.toByteArray(), QUEUED_BYTES);
     byte[] rest = new byte[bytes.length - start];
     System.arraycopy(bytes, start, rest, 0, rest.length);
     return rest;
@@ -150,62 +155,6 @@ final class ProcessAttachSession implements ExecSession {
       fifo.write(java.nio.ByteBuffer.wrap((width + " " + height + "\n").getBytes(StandardCharsets.US_ASCII)));
     } catch (IOException e) {
       // the container may just have ended
-    }
-  }
-
-  /** Output handed from the follower to the API's reader: bounded, so a slow client slows the follower down. */
-  private static final class ChunkStream extends InputStream {
-    private static final byte[] END = new byte[0];
-    private final BlockingQueue<byte[]> chunks = new ArrayBlockingQueue<>(QUEUED_CHUNKS);
-    private byte[] current = new byte[0];
-    private int position;
-    private boolean ended;
-
-    void offer(byte[] chunk) throws InterruptedException {
-      if (chunk.length > 0) chunks.put(chunk);
-    }
-
-    /**
-     * No more output: after what is queued, or at once when the session was closed (whose client may have stopped
-     * reading and left the queue full).
-     */
-    void end(boolean closed) {
-      try {
-        if (!closed) {
-          chunks.put(END);
-          return;
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt(); // closed while waiting for the client
-      }
-      chunks.clear();
-      chunks.offer(END);
-    }
-
-    @Override
-    public synchronized int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public synchronized int read(byte[] into, int offset, int length) throws IOException {
-      if (length == 0) return 0;
-      while (position == current.length) {
-        if (ended) return -1;
-        try {
-          current = chunks.take();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new java.io.InterruptedIOException("attach output");
-        }
-        position = 0;
-        if (current == END) ended = true;
-      }
-      int n = Math.min(length, current.length - position);
-      System.arraycopy(current, position, into, offset, n);
-      position += n;
-      return n;
     }
   }
 
