@@ -328,8 +328,6 @@ public final class ObjectStore {
    * For Drover's own controllers: every change the filter selects, starting with ADDED for the current objects,
    * for as long as the returned switch is not shut down. When the watch ends (the subscriber fell behind) it
    * resumes from the last version seen, or starts over from the current objects when that is no longer retained.
-   * Starting over tells the follower of every object it knew that is gone now, with a DELETED carrying the object
-   * as it last saw it, as an informer's relist does: a deletion inside the missed changes is not lost.
    * Bookmarks are not passed on.
    */
   public org.apache.pekko.stream.UniqueKillSwitch follow(Predicate<StoredObject> filter,
@@ -338,64 +336,22 @@ public final class ObjectStore {
     return RestartSource.withBackoff(RestartSettings.create(Duration.ofMillis(50), Duration.ofSeconds(2), 0.2)
                 .withMaxRestarts(Integer.MAX_VALUE, Duration.ofMinutes(1)),
             () -> {
-              if (last[0] >= 0) {
-                try {
-                  return watch(last[0], filter, false, system);
-                } catch (ApiException gone) {
-                  // no longer retained: start over below
-                }
+              Long from = last[0] < 0 ? null : last[0];
+              try {
+                return watch(from, filter, false, system);
+              } catch (ApiException gone) {
+                last[0] = -1;
+                return watch(null, filter, false, system);
               }
-              return Source.single(RELIST).concat(watch(null, filter, true, system));
             })
-        .statefulMapConcat(() -> new Relist(last))
+        .filter(e -> e.type() != WatchEvent.Type.BOOKMARK)
+        .map(e -> {
+          last[0] = e.resourceVersion();
+          return e;
+        })
         .viaMat(org.apache.pekko.stream.KillSwitches.single(), org.apache.pekko.stream.javadsl.Keep.right())
         .to(Sink.foreach(onEvent::accept))
         .run(system);
-  }
-
-  /** Marks where {@link #follow} starts over from the current objects. */
-  private static final WatchEvent RELIST = WatchEvent.bookmark(-1, false);
-
-  /**
-   * A follower's view across restarts: the objects it was told of, and while starting over, which of them the
-   * listing named again. At the end of the listing the rest are gone and reported DELETED.
-   */
-  private static final class Relist implements org.apache.pekko.japi.function.Function<WatchEvent, Iterable<WatchEvent>> {
-    private final long[] last;
-    private final Map<String, StoredObject> known = new HashMap<>();
-    private java.util.Set<String> listed;
-
-    Relist(long[] last) {
-      this.last = last;
-    }
-
-    @Override
-    public Iterable<WatchEvent> apply(WatchEvent event) {
-      if (event == RELIST) {
-        listed = new java.util.HashSet<>();
-        return List.of();
-      }
-      if (event.type() == WatchEvent.Type.BOOKMARK) {
-        if (!event.initialEventsEnd() || listed == null) return List.of();
-        List<WatchEvent> gone = new ArrayList<>();
-        for (StoredObject object : List.copyOf(known.values())) {
-          if (listed.contains(object.key())) continue;
-          known.remove(object.key());
-          gone.add(new WatchEvent(WatchEvent.Type.DELETED, object, object, event.resourceVersion(), false));
-        }
-        listed = null;
-        last[0] = event.resourceVersion();
-        return gone;
-      }
-      last[0] = event.resourceVersion();
-      if (listed != null) listed.add(event.object().key());
-      if (event.type() == WatchEvent.Type.DELETED) {
-        known.remove(event.object().key());
-      } else {
-        known.put(event.object().key(), event.object());
-      }
-      return List.of(event);
-    }
   }
 
   /** Tells every watcher that all changes up to now were delivered (sent to clients that allow bookmarks). */
